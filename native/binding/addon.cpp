@@ -1,0 +1,15 @@
+// Module entry point. Each binding file registers its own functions.
+#include <napi.h>
+
+#include "napi_util.h"
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  maxsim::binding::initSystem(env, exports);
+  maxsim::binding::initMaxsim(env, exports);
+  maxsim::binding::initConvert(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(maxsim, Init)

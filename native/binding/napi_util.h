@@ -1,0 +1,79 @@
+// Helpers shared by every binding file: argument extraction that never trusts JS, conversion of
+// maxsim::Error into JS errors carrying `code`, and a base AsyncWorker that keeps its input
+// buffers alive until the work is done.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../core/error.h"
+#include "../scoring/token_matrix.h"
+
+namespace maxsim::binding {
+
+// A JS Error with a `code`; the TS facade turns it into a MaxsimError of the same code.
+Napi::Error makeError(Napi::Env env, const std::string& code, const std::string& message);
+[[noreturn]] void throwError(Napi::Env env, const std::string& code, const std::string& message);
+[[noreturn]] void throwInvalid(Napi::Env env, const std::string& message);
+
+// Runs fn, turning C++ exceptions into JS exceptions.
+Napi::Value guard(const Napi::CallbackInfo& info, const std::function<Napi::Value()>& fn);
+
+template <class T>
+struct ArrayArg {
+  T* data = nullptr;
+  size_t length = 0;
+};
+
+template <class T>
+ArrayArg<T> typedArrayArg(const Napi::CallbackInfo& info, size_t i, napi_typedarray_type type, const char* name) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) throwInvalid(info.Env(), std::string(name) + " must be a TypedArray");
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != type) throwInvalid(info.Env(), std::string(name) + " has the wrong TypedArray type");
+  napi_typedarray_type t;
+  size_t len;
+  void* data;
+  napi_value ab;
+  size_t offset;
+  napi_status st = napi_get_typedarray_info(info.Env(), ta, &t, &len, &data, &ab, &offset);
+  if (st != napi_ok) throwInvalid(info.Env(), std::string(name) + " could not be read");
+  return ArrayArg<T>{static_cast<T*>(data), len};  // data already includes byteOffset
+}
+
+uint32_t uint32Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+double numberArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// (typeCode, data, scales|undefined, dim) starting at argument i.
+TokenMatrix tokenMatrixArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// A worker whose Execute body is a C++ lambda and whose result is built on the main thread.
+// It holds references to the JS values it reads so the GC keeps them alive.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  using Body = std::function<void()>;
+  using Result = std::function<Napi::Value(Napi::Env)>;
+  PromiseWorker(Napi::Env env, const Napi::CallbackInfo& info, Body body, Result result);
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override;
+  void OnOK() override;
+  void OnError(const Napi::Error& e) override;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::Reference<Napi::Value>> keep_;
+  Body body_;
+  Result result_;
+  std::string code_;
+};
+
+// Registration hooks, one per binding file.
+void initSystem(Napi::Env env, Napi::Object exports);
+void initMaxsim(Napi::Env env, Napi::Object exports);
+void initConvert(Napi::Env env, Napi::Object exports);
+
+}  // namespace maxsim::binding
