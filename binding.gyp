@@ -20,6 +20,8 @@
       "type": "static_library",
       "sources": [
         "native/core/cpu_features.cpp",
+        "native/core/checksum.cpp",
+        "native/core/file_format.cpp",
         "native/core/thread_pool.cpp",
         "native/kernels/dispatch.cpp",
         "native/kernels/scalar.cpp",
