@@ -18,16 +18,7 @@
     {
       "target_name": "maxsim_core",
       "type": "static_library",
-      "sources": [
-        "native/core/cpu_features.cpp",
-        "native/core/checksum.cpp",
-        "native/core/file_format.cpp",
-        "native/core/thread_pool.cpp",
-        "native/kernels/dispatch.cpp",
-        "native/kernels/scalar.cpp",
-        "native/kernels/neon.cpp",
-        "native/scoring/maxsim.cpp"
-      ],
+      "sources": ["<!@(node scripts/sources.js core)"],
       "conditions": [
         ["target_arch=='x64'", {
           "dependencies": [
@@ -41,13 +32,7 @@
     },
     {
       "target_name": "maxsim",
-      "sources": [
-        "native/binding/addon.cpp",
-        "native/binding/napi_util.cpp",
-        "native/binding/system_binding.cpp",
-        "native/binding/maxsim_binding.cpp",
-        "native/binding/convert_binding.cpp"
-      ],
+      "sources": ["<!@(node scripts/sources.js binding)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "dependencies": ["maxsim_core"],
@@ -68,7 +53,7 @@
         {
           "target_name": "maxsim_kernels_avx2",
           "type": "static_library",
-          "sources": ["native/kernels/avx2.cpp"],
+          "sources": ["<!@(node scripts/sources.js avx2)"],
           "cflags_cc": ["-mavx2", "-mfma", "-mf16c", "-mpopcnt"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma", "-mf16c", "-mpopcnt"] },
           "msvs_settings": { "VCCLCompilerTool": { "EnableEnhancedInstructionSet": "5" } }
@@ -76,7 +61,7 @@
         {
           "target_name": "maxsim_kernels_avx512",
           "type": "static_library",
-          "sources": ["native/kernels/avx512.cpp"],
+          "sources": ["<!@(node scripts/sources.js avx512)"],
           "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-mpopcnt"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-mpopcnt"] },
           "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } }
@@ -84,7 +69,7 @@
         {
           "target_name": "maxsim_kernels_avx512_vnni",
           "type": "static_library",
-          "sources": ["native/kernels/avx512_vnni.cpp"],
+          "sources": ["<!@(node scripts/sources.js avx512_vnni)"],
           "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mavx2", "-mfma"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mavx2", "-mfma"] },
           "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } }
@@ -92,7 +77,7 @@
         {
           "target_name": "maxsim_kernels_avx512_bf16",
           "type": "static_library",
-          "sources": ["native/kernels/avx512_bf16.cpp"],
+          "sources": ["<!@(node scripts/sources.js avx512_bf16)"],
           "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mavx2", "-mfma"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mavx2", "-mfma"] },
           "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } }
@@ -100,7 +85,7 @@
         {
           "target_name": "maxsim_kernels_avx512_popcnt",
           "type": "static_library",
-          "sources": ["native/kernels/avx512_popcnt.cpp"],
+          "sources": ["<!@(node scripts/sources.js avx512_popcnt)"],
           "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vpopcntdq", "-mavx2", "-mpopcnt"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vpopcntdq", "-mavx2", "-mpopcnt"] },
           "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } }
