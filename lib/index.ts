@@ -11,3 +11,10 @@ export {
 } from './maxsim';
 export { toF16, toBf16, quantizeInt8, binarize, toF32 } from './convert';
 export { Capabilities, SimdLevel, capabilities, setThreads, setSimdLevel, supportedSimdLevels } from './system';
+export { ndcgAtK, meanAveragePrecision, recallAtK } from './eval';
+export { BeirDataset, BeirDocument, BeirQuery, Qrels, loadBeir, loadSciFact, readQrels } from './datasets/beir';
+export { SciFactGlove, MultiVectorSet, loadSciFactGlove, embedTexts, words } from './datasets/scifact_glove';
+export { GloveVectors, loadGlove, normalizeRows } from './datasets/glove';
+export { ColbertNanoFiqa, loadColbertNanoFiqa } from './datasets/colbert';
+export { VectorSet, loadSift10k, readFvecs, readIvecs } from './datasets/vecs';
+export { dataDir, cacheDir } from './datasets/paths';

@@ -31,6 +31,17 @@ Napi::Value guard(const Napi::CallbackInfo& info, const std::function<Napi::Valu
   }
 }
 
+void tagObject(Napi::Env env, Napi::Object obj, const napi_type_tag& tag) {
+  if (napi_type_tag_object(env, obj, &tag) != napi_ok) throwError(env, codes::kInternal, "could not tag object");
+}
+
+bool hasTag(Napi::Env env, Napi::Value v, const napi_type_tag& tag) {
+  if (!v.IsObject()) return false;
+  bool ok = false;
+  if (napi_check_object_type_tag(env, v, &tag, &ok) != napi_ok) return false;
+  return ok;
+}
+
 uint32_t uint32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   const double v = numberArg(info, i, name);
   if (!(v >= 0) || v > 4294967295.0 || std::floor(v) != v)

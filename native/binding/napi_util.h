@@ -71,6 +71,21 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::string code_;
 };
 
+// Type tags (napi_type_tag_object): every wrapped native object is tagged at construction, and
+// every method checks the tag of `this` before unwrapping, so a method called on the wrong
+// object throws ERR_INVALID_ARGUMENT instead of reading foreign memory.
+void tagObject(Napi::Env env, Napi::Object obj, const napi_type_tag& tag);
+bool hasTag(Napi::Env env, Napi::Value v, const napi_type_tag& tag);
+// Unwraps `info.This()` as T after checking its tag.
+template <class T>
+T* unwrapTagged(const Napi::CallbackInfo& info, const napi_type_tag& tag, const char* className) {
+  if (!hasTag(info.Env(), info.This(), tag))
+    throwInvalid(info.Env(), std::string("this is not a ") + className);
+  T* p = Napi::ObjectWrap<T>::Unwrap(info.This().As<Napi::Object>());
+  if (!p) throwInvalid(info.Env(), std::string("this is not a ") + className);
+  return p;
+}
+
 // Registration hooks, one per binding file.
 void initSystem(Napi::Env env, Napi::Object exports);
 void initMaxsim(Napi::Env env, Napi::Object exports);

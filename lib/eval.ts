@@ -1,0 +1,65 @@
+/** Retrieval metrics, written to match the standard definitions (trec_eval / BEIR). */
+import { Qrels } from './datasets/beir';
+
+/**
+ * nDCG@k with graded gains (gain = relevance, discount log2(rank + 1)), averaged over the
+ * queries of `qrels` that appear in `results`. results: query id -> ranked document ids.
+ */
+export function ndcgAtK(results: Map<string, string[]>, qrels: Qrels, k: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const [qid, rels] of qrels) {
+    const ranked = results.get(qid);
+    if (!ranked) continue;
+    let dcg = 0;
+    for (let i = 0; i < Math.min(k, ranked.length); i++) {
+      const g = rels.get(ranked[i]) ?? 0;
+      if (g > 0) dcg += g / Math.log2(i + 2);
+    }
+    const ideal = [...rels.values()].filter((g) => g > 0).sort((a, b) => b - a);
+    let idcg = 0;
+    for (let i = 0; i < Math.min(k, ideal.length); i++) idcg += ideal[i] / Math.log2(i + 2);
+    sum += idcg > 0 ? dcg / idcg : 0;
+    n++;
+  }
+  return n ? sum / n : 0;
+}
+
+/** Mean average precision over the full ranking (binary relevance: grade > 0). */
+export function meanAveragePrecision(results: Map<string, string[]>, qrels: Qrels): number {
+  let sum = 0;
+  let n = 0;
+  for (const [qid, rels] of qrels) {
+    const ranked = results.get(qid);
+    if (!ranked) continue;
+    const relevant = [...rels.entries()].filter(([, g]) => g > 0).length;
+    let hits = 0;
+    let ap = 0;
+    ranked.forEach((id, i) => {
+      if ((rels.get(id) ?? 0) > 0) {
+        hits++;
+        ap += hits / (i + 1);
+      }
+    });
+    sum += relevant ? ap / relevant : 0;
+    n++;
+  }
+  return n ? sum / n : 0;
+}
+
+/**
+ * recall@k of approximate results against exact ones: |approx_k ∩ exact_k| / k per query,
+ * averaged. Both are per-query id lists (numbers, bigints or strings), best first.
+ */
+export function recallAtK<T>(approx: ArrayLike<T>[], exact: ArrayLike<T>[], k: number): number {
+  if (approx.length !== exact.length || approx.length === 0) return 0;
+  let sum = 0;
+  for (let q = 0; q < approx.length; q++) {
+    const truth = new Set<T>();
+    for (let i = 0; i < Math.min(k, exact[q].length); i++) truth.add(exact[q][i]);
+    let hit = 0;
+    for (let i = 0; i < Math.min(k, approx[q].length); i++) if (truth.has(approx[q][i])) hit++;
+    sum += truth.size ? hit / truth.size : 1;
+  }
+  return sum / approx.length;
+}
