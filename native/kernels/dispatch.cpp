@@ -18,10 +18,14 @@ const char* elementTypeName(ElementType t) {
 
 void quantizeInt8Row(const float* in, uint32_t dim, int8_t* codes, float* scale) {
   float maxAbs = 0.f;
-  for (uint32_t k = 0; k < dim; ++k) maxAbs = std::fmax(maxAbs, std::fabs(in[k]));
-  if (!(maxAbs > 0.f) || !std::isfinite(maxAbs)) {
+  bool finite = true;
+  for (uint32_t k = 0; k < dim; ++k) {
+    finite = finite && std::isfinite(in[k]);
+    maxAbs = std::fmax(maxAbs, std::fabs(in[k]));  // fmax skips NaN, hence the explicit check
+  }
+  if (!finite || !(maxAbs > 0.f)) {
     for (uint32_t k = 0; k < dim; ++k) codes[k] = 0;
-    *scale = std::isfinite(maxAbs) ? 0.f : NAN;  // NaN marks a row the caller must reject
+    *scale = finite ? 0.f : NAN;  // NaN marks a row the caller must reject
     return;
   }
   const float inv = 127.f / maxAbs;
