@@ -23,6 +23,7 @@ export interface NativeBinding {
   };
   setThreads(n: number): number;
   setSimdLevel(level: string): string;
+  measurePeakGflops(seconds: number): number;
 
   maxsim(q: Float32Array, type: number, data: ArrayBufferView, scales: Float32Array | undefined, dim: number): number;
   maxsimBatch(q: Float32Array, type: number, data: ArrayBufferView, scales: Float32Array | undefined, dim: number, offsets: Uint32Array): Float32Array;

@@ -48,3 +48,12 @@ export function supportedSimdLevels(): SimdLevel[] {
   const order: SimdLevel[] = ['scalar', 'avx2', 'avx512'];
   return order.slice(0, order.indexOf(best) + 1);
 }
+
+/**
+ * Measures the f32 FMA peak of one core at the active SIMD level (GFLOP/s), running for about
+ * `seconds` on the calling thread. Benchmarks divide kernel throughput by it.
+ */
+export function measurePeakGflops(seconds = 0.3): number {
+  if (typeof seconds !== 'number' || !(seconds > 0 && seconds <= 10)) throw invalidParameter('seconds', 'a number in (0, 10]', seconds);
+  return callNative(() => native.measurePeakGflops(seconds));
+}

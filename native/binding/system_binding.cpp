@@ -46,12 +46,21 @@ Napi::Value SetSimd(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value MeasurePeak(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    const double seconds = numberArg(info, 0, "seconds");
+    if (!(seconds > 0 && seconds <= 10)) throwInvalid(info.Env(), "seconds must be in (0, 10]");
+    return Napi::Number::New(info.Env(), activeKernels().fmaPeakGflops(seconds));
+  });
+}
+
 }  // namespace
 
 void initSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("capabilities", Napi::Function::New(env, Capabilities, "capabilities"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setSimdLevel", Napi::Function::New(env, SetSimd, "setSimdLevel"));
+  exports.Set("measurePeakGflops", Napi::Function::New(env, MeasurePeak, "measurePeakGflops"));
 }
 
 }  // namespace maxsim::binding

@@ -340,6 +340,24 @@ void binarizeRows(const float* in, size_t rows, uint32_t dim, uint8_t* out) {
   }
 }
 
+double fmaPeakGflops(double seconds) {
+  // 12 independent chains cover FMA latency x throughput on current cores (4 cycles x 2 pipes).
+  __m512 a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_ps(1.0f + 0.01f * i);
+  const __m512 b = _mm512_set1_ps(0.9999999f), c = _mm512_set1_ps(1e-7f);
+  const double g = timeFlops(seconds, 12.0 * 16 * 2, [&](long n) {
+    for (long it = 0; it < n; ++it) {
+#pragma GCC unroll 12
+      for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], b, c);
+    }
+  });
+  __m512 s = a[0];
+  for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, a[i]);
+  volatile float sink = _mm512_reduce_add_ps(s);
+  (void)sink;
+  return g;
+}
+
 KernelTable makeTable() {
   KernelTable t = {
       "avx512",
@@ -347,6 +365,7 @@ KernelTable makeTable() {
       {scoreFloat<ElementType::F32>, scoreFloat<ElementType::F16>, scoreFloat<ElementType::BF16>, scoreInt8Madd, scoreBinaryPopcnt},
       dotF32, l2sqF32, dotF32F16, l2sqF32F16, dotI8,
       f32ToF16, f16ToF32, f32ToBf16, bf16ToF32, quantizeInt8Rows, binarizeRows,
+      fmaPeakGflops,
   };
   const CpuFeatures& f = detectedFeatures();
   if (f.avx512vnni) {

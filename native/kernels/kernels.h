@@ -78,6 +78,11 @@ struct KernelTable {
   void (*quantizeInt8Rows)(const float* in, size_t rows, uint32_t dim, int8_t* codes, float* scales);
   // Sign bits (x > 0), ceil(dim/8) bytes per row, LSB first; pad bits are zero.
   void (*binarizeRows)(const float* in, size_t rows, uint32_t dim, uint8_t* out);
+
+  // Measures this ISA's f32 FMA throughput on the calling thread: independent FMA chains in
+  // registers for about `seconds`. Returns GFLOP/s (2 flops per lane per FMA). Benchmarks report
+  // kernel speed as a fraction of this figure measured in the same run.
+  double (*fmaPeakGflops)(double seconds);
 };
 
 // Tables per ISA; a table for an ISA that this build or CPU lacks is nullptr.

@@ -3,6 +3,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -33,6 +34,22 @@ inline int popcount64(uint64_t x) {
   x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
   return static_cast<int>((x * 0x0101010101010101ull) >> 56);
 #endif
+}
+
+// Runs `step(iterations)` until `seconds` have passed and returns GFLOP/s given the flops of
+// one call per iteration. Shared by the per-ISA FMA peak probes.
+template <class Step>
+inline double timeFlops(double seconds, double flopsPerIter, Step step) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  double iters = 0;
+  long batch = 1 << 16;
+  for (;;) {
+    step(batch);
+    iters += double(batch);
+    const double el = std::chrono::duration<double>(clock::now() - t0).count();
+    if (el >= seconds) return iters * flopsPerIter / el / 1e9;
+  }
 }
 
 // (dim, qpad) f32, zero in padded rows.

@@ -158,12 +158,27 @@ void binarizeRows(const float* in, size_t rows, uint32_t dim, uint8_t* out) {
   }
 }
 
+double fmaPeakGflops(double seconds) {
+  // Eight independent multiply-add chains: the compiler may vectorise or not; this is the
+  // scalar build's reference, not a hardware peak.
+  float a[8] = {1, 1.1f, 1.2f, 1.3f, 1.4f, 1.5f, 1.6f, 1.7f};
+  volatile float sink;
+  const double g = timeFlops(seconds, 16.0, [&](long n) {
+    for (long it = 0; it < n; ++it)
+      for (int i = 0; i < 8; ++i) a[i] = a[i] * 0.9999999f + 1e-7f;
+  });
+  sink = a[0] + a[7];
+  (void)sink;
+  return g;
+}
+
 const KernelTable kTable = {
     "scalar",
     {prepareTransposedF32, prepareTransposedF32, prepareTransposedF32, prepareInt8RowMajor, prepareBinary},
     {scoreFloat<ElementType::F32>, scoreFloat<ElementType::F16>, scoreFloat<ElementType::BF16>, scoreInt8, scoreBinary},
     dotF32, l2sqF32, dotF32F16, l2sqF32F16, dotI8,
     f32ToF16, f16ToF32, f32ToBf16, bf16ToF32, quantizeInt8Rows, binarizeRows,
+    fmaPeakGflops,
 };
 
 }  // namespace
