@@ -29,18 +29,22 @@ inline int32_t hsumI(__m256i v) {
 template <int NT>
 inline void tileF32(const float* qt, uint32_t qpad, const float* tok, uint32_t dim, float* rowMax, __m256& check) {
   __m256 acc[NT][2];
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
   for (uint32_t k = 0; k < dim; ++k) {
     const __m256 q0 = _mm256_load_ps(qt + size_t(k) * qpad);
     const __m256 q1 = _mm256_load_ps(qt + size_t(k) * qpad + 8);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       const __m256 b = _mm256_broadcast_ss(tok + size_t(t) * dim + k);
       acc[t][0] = _mm256_fmadd_ps(q0, b, acc[t][0]);
       acc[t][1] = _mm256_fmadd_ps(q1, b, acc[t][1]);
     }
   }
+#pragma GCC unroll 24
   for (int v = 0; v < 2; ++v) {
     __m256 m = _mm256_load_ps(rowMax + v * 8);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       m = _mm256_max_ps(m, acc[t][v]);
       check = _mm256_add_ps(check, acc[t][v]);
@@ -106,18 +110,22 @@ float scoreFloat(const PreparedQuery& q, const void* doc, const float*, uint32_t
 template <int NT>
 inline void tileInt8(const int16_t* qt, uint32_t qpad, const int32_t* tok, uint32_t pairs, const float* scales, float* rowMax) {
   __m256i acc[NT][2];
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_si256();
   for (uint32_t g = 0; g < pairs; ++g) {
     const __m256i q0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(qt + size_t(g) * qpad * 2));
     const __m256i q1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(qt + size_t(g) * qpad * 2 + 16));
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       const __m256i b = _mm256_set1_epi32(tok[size_t(t) * pairs + g]);
       acc[t][0] = _mm256_add_epi32(acc[t][0], _mm256_madd_epi16(q0, b));
       acc[t][1] = _mm256_add_epi32(acc[t][1], _mm256_madd_epi16(q1, b));
     }
   }
+#pragma GCC unroll 24
   for (int v = 0; v < 2; ++v) {
     __m256 m = _mm256_load_ps(rowMax + v * 8);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t)
       m = _mm256_max_ps(m, _mm256_mul_ps(_mm256_cvtepi32_ps(acc[t][v]), _mm256_set1_ps(scales[t])));
     _mm256_store_ps(rowMax + v * 8, m);

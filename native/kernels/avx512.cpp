@@ -17,30 +17,41 @@
 namespace maxsim {
 namespace {
 
-constexpr int kTileTokens = 12;  // 2 x 12 accumulators + 2 query vectors + 1 broadcast < 32 zmm
+// Tokens per tile: 2 query vectors x 12 tokens, or, for queries of at most 16 rows, 1 x 24;
+// either way 24 accumulators + the query vectors + 1 broadcast fit in the 32 zmm registers.
+constexpr int kTileTokens = 12;
+constexpr int kTileTokensShortQuery = 24;
 
 template <int QV, int NT>
 inline void tileF32(const float* qt, uint32_t qpad, const float* tok, const float* prefetch, uint32_t dim, float* rowMax, __m512& check) {
   __m512 acc[NT][QV];
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 24
     for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_setzero_ps();
   for (uint32_t k0 = 0; k0 < dim; k0 += 16) {
     // Twelve interleaved row streams defeat the hardware prefetcher; fetch the next tile's
     // lines at the same column while this tile computes (prefetches never fault).
     if (prefetch)
+#pragma GCC unroll 24
       for (int t = 0; t < NT; ++t) _mm_prefetch(reinterpret_cast<const char*>(prefetch + size_t(t) * dim + k0), _MM_HINT_T0);
     const uint32_t kEnd = k0 + 16 < dim ? k0 + 16 : dim;
     for (uint32_t k = k0; k < kEnd; ++k) {
       __m512 qv[QV];
+#pragma GCC unroll 24
       for (int v = 0; v < QV; ++v) qv[v] = _mm512_load_ps(qt + size_t(k) * qpad + v * 16);
+#pragma GCC unroll 24
       for (int t = 0; t < NT; ++t) {
         const __m512 b = _mm512_set1_ps(tok[size_t(t) * dim + k]);
+#pragma GCC unroll 24
         for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_fmadd_ps(qv[v], b, acc[t][v]);
       }
     }
   }
+#pragma GCC unroll 24
   for (int v = 0; v < QV; ++v) {
     __m512 m = _mm512_load_ps(rowMax + v * 16);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       m = _mm512_max_ps(m, acc[t][v]);
       check = _mm512_add_ps(check, acc[t][v]);
@@ -56,7 +67,17 @@ inline void tileF32Dispatch(int nt, const float* qt, uint32_t qpad, const float*
     MAXSIM_CASE(1) MAXSIM_CASE(2) MAXSIM_CASE(3) MAXSIM_CASE(4) MAXSIM_CASE(5) MAXSIM_CASE(6)
     MAXSIM_CASE(7) MAXSIM_CASE(8) MAXSIM_CASE(9) MAXSIM_CASE(10) MAXSIM_CASE(11) MAXSIM_CASE(12)
 #undef MAXSIM_CASE
-    default: break;
+    default:
+      if constexpr (QV == 1) {
+        switch (nt) {
+#define MAXSIM_CASE(N) case N: tileF32<1, N>(qt, qpad, tok, prefetch, dim, rowMax, check); break;
+          MAXSIM_CASE(13) MAXSIM_CASE(14) MAXSIM_CASE(15) MAXSIM_CASE(16) MAXSIM_CASE(17) MAXSIM_CASE(18)
+          MAXSIM_CASE(19) MAXSIM_CASE(20) MAXSIM_CASE(21) MAXSIM_CASE(22) MAXSIM_CASE(23) MAXSIM_CASE(24)
+#undef MAXSIM_CASE
+          default: break;
+        }
+      }
+      break;
   }
 }
 
@@ -89,14 +110,15 @@ float scoreFloat(const PreparedQuery& q, const void* doc, const float*, uint32_t
   float* rowMax = static_cast<float*>(rowMaxBuf.resizeZeroed(qpad * sizeof(float)));
   for (uint32_t i = 0; i < qpad; ++i) rowMax[i] = -std::numeric_limits<float>::infinity();
   float* tile = nullptr;
+  const uint32_t tileTokens = qpad == 16 ? kTileTokensShortQuery : kTileTokens;
   if constexpr (T != ElementType::F32) {
-    tileBuf.reserve(size_t(kTileTokens) * dim * sizeof(float));
+    tileBuf.reserve(size_t(tileTokens) * dim * sizeof(float));
     tile = tileBuf.as<float>();
   }
   const float* qt = q.data.as<float>();
   __m512 check = _mm512_setzero_ps();
-  for (uint32_t j0 = 0; j0 < ntok; j0 += kTileTokens) {
-    const int nt = static_cast<int>(ntok - j0 < uint32_t(kTileTokens) ? ntok - j0 : kTileTokens);
+  for (uint32_t j0 = 0; j0 < ntok; j0 += tileTokens) {
+    const int nt = static_cast<int>(ntok - j0 < tileTokens ? ntok - j0 : tileTokens);
     const float* tok;
     if constexpr (T == ElementType::F32) {
       tok = static_cast<const float*>(doc) + size_t(j0) * dim;
@@ -120,16 +142,19 @@ template <int NT>
 inline void tileInt8Madd(const int16_t* qt, uint32_t qpad, const int16_t* tok, uint32_t pairs,
                          const float* scales, float* rowMax) {
   __m512i acc[NT];
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_si512();
   const int32_t* tok32 = reinterpret_cast<const int32_t*>(tok);
   for (uint32_t g = 0; g < pairs; ++g) {
     const __m512i qv = _mm512_load_si512(qt + size_t(g) * qpad * 2);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       const __m512i b = _mm512_set1_epi32(tok32[size_t(t) * pairs + g]);
       acc[t] = _mm512_add_epi32(acc[t], _mm512_madd_epi16(qv, b));
     }
   }
   __m512 m = _mm512_load_ps(rowMax);
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t)
     m = _mm512_max_ps(m, _mm512_mul_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_set1_ps(scales[t])));
   _mm512_store_ps(rowMax, m);

@@ -20,18 +20,25 @@ constexpr int kTileTokens = 12;
 template <int QV, int NT>
 inline void tile(const uint16_t* qt, uint32_t qpad, const uint32_t* tok, uint32_t pairs, float* rowMax, __m512& check) {
   __m512 acc[NT][QV];
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 24
     for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_setzero_ps();
   for (uint32_t g = 0; g < pairs; ++g) {
     __m512bh qv[QV];
+#pragma GCC unroll 24
     for (int v = 0; v < QV; ++v) qv[v] = (__m512bh)_mm512_load_si512(qt + (size_t(g) * qpad + v * 16) * 2);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       const __m512bh b = (__m512bh)_mm512_set1_epi32(static_cast<int>(tok[size_t(t) * pairs + g]));
+#pragma GCC unroll 24
       for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_dpbf16_ps(acc[t][v], qv[v], b);
     }
   }
+#pragma GCC unroll 24
   for (int v = 0; v < QV; ++v) {
     __m512 m = _mm512_load_ps(rowMax + v * 16);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       m = _mm512_max_ps(m, acc[t][v]);
       check = _mm512_add_ps(check, acc[t][v]);

