@@ -29,23 +29,24 @@ inline void tileF32(const float* qt, uint32_t qpad, const float* tok, const floa
   for (int t = 0; t < NT; ++t)
 #pragma GCC unroll 24
     for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_setzero_ps();
-  for (uint32_t k0 = 0; k0 < dim; k0 += 16) {
-    // Twelve interleaved row streams defeat the hardware prefetcher; fetch the next tile's
-    // lines at the same column while this tile computes (prefetches never fault).
-    if (prefetch)
+  // The next tile is one contiguous block; fetch it as a sequential stream, a line or two per k,
+  // while this tile computes. Without this the interleaved row reads defeat the hardware
+  // prefetcher and the kernel waits on DRAM (prefetches never fault, so reading past the end
+  // of the collection is harmless).
+  const char* pf = reinterpret_cast<const char*>(prefetch);
+  const size_t pfBytes = prefetch ? size_t(NT) * dim * sizeof(float) : 0;
+  const size_t pfPerK = (pfBytes / 64 + dim) / dim;
+  size_t pfAt = 0;
+  for (uint32_t k = 0; k < dim; ++k) {
+    for (size_t p = 0; p < pfPerK && pfAt < pfBytes; ++p, pfAt += 64) _mm_prefetch(pf + pfAt, _MM_HINT_T0);
+    __m512 qv[QV];
 #pragma GCC unroll 24
-      for (int t = 0; t < NT; ++t) _mm_prefetch(reinterpret_cast<const char*>(prefetch + size_t(t) * dim + k0), _MM_HINT_T0);
-    const uint32_t kEnd = k0 + 16 < dim ? k0 + 16 : dim;
-    for (uint32_t k = k0; k < kEnd; ++k) {
-      __m512 qv[QV];
+    for (int v = 0; v < QV; ++v) qv[v] = _mm512_load_ps(qt + size_t(k) * qpad + v * 16);
 #pragma GCC unroll 24
-      for (int v = 0; v < QV; ++v) qv[v] = _mm512_load_ps(qt + size_t(k) * qpad + v * 16);
+    for (int t = 0; t < NT; ++t) {
+      const __m512 b = _mm512_set1_ps(tok[size_t(t) * dim + k]);
 #pragma GCC unroll 24
-      for (int t = 0; t < NT; ++t) {
-        const __m512 b = _mm512_set1_ps(tok[size_t(t) * dim + k]);
-#pragma GCC unroll 24
-        for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_fmadd_ps(qv[v], b, acc[t][v]);
-      }
+      for (int v = 0; v < QV; ++v) acc[t][v] = _mm512_fmadd_ps(qv[v], b, acc[t][v]);
     }
   }
 #pragma GCC unroll 24
