@@ -18,3 +18,4 @@ export { GloveVectors, loadGlove, normalizeRows } from './datasets/glove';
 export { ColbertNanoFiqa, loadColbertNanoFiqa } from './datasets/colbert';
 export { VectorSet, loadSift10k, readFvecs, readIvecs } from './datasets/vecs';
 export { dataDir, cacheDir } from './datasets/paths';
+export { FdeOptions, fdeDimension, encodeFde, encodeFdeBatch, encodeFdeBatchAsync } from './muvera';
