@@ -1,0 +1,82 @@
+// Standalone kernel check (no Node): every kernel table this CPU supports against the scalar
+// table, on random shapes. Used to test the NEON kernels on arm64 (natively or under qemu) and
+// runnable on any machine:  scripts/check-kernels.sh [cross-compiler prefix]
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "../kernels/kernels.h"
+
+using namespace maxsim;
+
+static int failures = 0;
+
+static void expect(bool ok, const char* what, const char* table, uint32_t dim, uint32_t nq, uint32_t nt, double a, double b) {
+  if (!ok) {
+    ++failures;
+    std::printf("FAIL %s [%s] dim=%u nq=%u ntok=%u: %.6f vs %.6f\n", what, table, dim, nq, nt, a, b);
+  }
+}
+
+int main() {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  const KernelTable& ref = *scalarKernels();
+  std::vector<const KernelTable*> tables;
+  for (SimdLevel l : {SimdLevel::Neon, SimdLevel::Avx2, SimdLevel::Avx512}) {
+    const KernelTable& t = kernelsFor(l);
+    if (&t != &ref) tables.push_back(&t);
+  }
+  std::printf("tables:");
+  for (auto* t : tables) std::printf(" %s", t->name);
+  std::printf(" (vs scalar)\n");
+  int cases = 0;
+  for (uint32_t dim : {1u, 3u, 17u, 96u, 128u, 130u}) {
+    for (uint32_t nq : {1u, 16u, 33u}) {
+      for (uint32_t nt : {0u, 1u, 7u, 25u, 130u}) {
+        std::vector<float> q(size_t(nq) * dim), d(size_t(nt) * dim);
+        for (auto& x : q) x = u(rng);
+        for (auto& x : d) x = u(rng);
+        std::vector<uint16_t> h(d.size()), b(d.size());
+        std::vector<int8_t> c(d.size());
+        std::vector<float> sc(nt);
+        std::vector<uint8_t> bits(size_t(nt) * tokenBytes(ElementType::Binary, dim));
+        ref.f32ToF16(d.data(), h.data(), d.size());
+        ref.f32ToBf16(d.data(), b.data(), d.size());
+        ref.quantizeInt8Rows(d.data(), nt, dim, c.data(), sc.data());
+        ref.binarizeRows(d.data(), nt, dim, bits.data());
+        const void* docs[kElementTypeCount] = {d.data(), h.data(), b.data(), c.data(), bits.data()};
+        for (int ty = 0; ty < kElementTypeCount; ++ty) {
+          PreparedQuery pr;
+          ref.prepare[ty](q.data(), nq, dim, pr);
+          bool nf = false;
+          const float want = ref.score[ty](pr, docs[ty], sc.data(), nt, &nf);
+          for (auto* t : tables) {
+            PreparedQuery pt;
+            t->prepare[ty](q.data(), nq, dim, pt);
+            const float got = t->score[ty](pt, docs[ty], sc.data(), nt, &nf);
+            const double tol = ty == int(ElementType::BF16) ? 0.02 * nq * std::sqrt(double(dim)) : 1e-4 * nq * dim;
+            const bool ok = (nt == 0) ? std::isinf(got) && got < 0 : std::fabs(double(got) - want) <= tol;
+            expect(ok, elementTypeName(ElementType(ty)), t->name, dim, nq, nt, got, want);
+            ++cases;
+          }
+        }
+        // Single-vector primitives and conversions.
+        if (nt > 0) {
+          for (auto* t : tables) {
+            expect(std::fabs(t->dotF32(q.data(), d.data(), dim) - ref.dotF32(q.data(), d.data(), dim)) <= 1e-4 * dim, "dotF32", t->name, dim, nq, nt, 0, 0);
+            expect(std::fabs(t->l2sqF32(q.data(), d.data(), dim) - ref.l2sqF32(q.data(), d.data(), dim)) <= 1e-4 * dim, "l2sqF32", t->name, dim, nq, nt, 0, 0);
+            expect(t->dotI8(c.data(), c.data(), dim) == ref.dotI8(c.data(), c.data(), dim), "dotI8", t->name, dim, nq, nt, 0, 0);
+            std::vector<uint16_t> h2(d.size());
+            t->f32ToF16(d.data(), h2.data(), d.size());
+            expect(h2 == h, "f32ToF16", t->name, dim, nq, nt, 0, 0);
+          }
+        }
+      }
+    }
+  }
+  std::printf("%d checks, %d failures\n", cases, failures);
+  std::printf("%d passed, %d failed\n", cases - failures, failures);
+  return failures ? 1 : 0;
+}
