@@ -10,7 +10,7 @@ export {
   TopK, maxsim, maxsimBatch, maxsimBatchAsync, maxsimTopK, maxsimTopKAsync, maxsimMatrix, maxsimMatrixAsync,
 } from './maxsim';
 export { toF16, toBf16, quantizeInt8, binarize, toF32 } from './convert';
-export { Capabilities, SimdLevel, capabilities, setThreads, setSimdLevel, supportedSimdLevels, measurePeakGflops } from './system';
+export { Capabilities, CudaDevice, SimdLevel, capabilities, setThreads, setSimdLevel, supportedSimdLevels, measurePeakGflops } from './system';
 export { ndcgAtK, meanAveragePrecision, recallAtK } from './eval';
 export { BeirDataset, BeirDocument, BeirQuery, Qrels, loadBeir, loadSciFact, readQrels } from './datasets/beir';
 export { SciFactGlove, MultiVectorSet, loadSciFactGlove, embedTexts, words } from './datasets/scifact_glove';

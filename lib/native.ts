@@ -19,7 +19,8 @@ export interface NativeBinding {
     features: string[];
     threads: number;
     version: string;
-    cuda: false;
+    cuda: false | Array<{ index: number; name: string; totalMemory: number; freeMemory: number; computeCapability: string }>;
+    cudaBuilt: boolean;
   };
   setThreads(n: number): number;
   setSimdLevel(level: string): string;

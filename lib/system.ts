@@ -4,6 +4,15 @@ import { native } from './native';
 
 export type SimdLevel = 'scalar' | 'neon' | 'avx2' | 'avx512';
 
+export interface CudaDevice {
+  index: number;
+  name: string;
+  totalMemory: number;
+  freeMemory: number;
+  /** e.g. "9.0" for an H100 */
+  computeCapability: string;
+}
+
 export interface Capabilities {
   /** The SIMD level in use (after MAXSIM_SIMD or setSimdLevel). */
   simd: SimdLevel;
@@ -16,8 +25,10 @@ export interface Capabilities {
   /** Threads a parallel call uses (the caller included). */
   threads: number;
   version: string;
-  /** CUDA devices, or false in a CPU-only build. */
-  cuda: false;
+  /** CUDA devices, or false in a CPU-only build or where no device is present. */
+  cuda: false | CudaDevice[];
+  /** Whether this binary contains the CUDA backend (npm run build:cuda). */
+  cudaBuilt: boolean;
 }
 
 export function capabilities(): Capabilities {

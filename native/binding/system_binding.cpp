@@ -1,6 +1,7 @@
 // Process-wide settings: capabilities, thread count, forced SIMD level.
 #include "../core/cpu_features.h"
 #include "../core/thread_pool.h"
+#include "../gpu/cuda_backend.h"
 #include "../kernels/kernels.h"
 #include "napi_util.h"
 
@@ -23,7 +24,24 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   o.Set("features", feats);
   o.Set("threads", threadCount());
   o.Set("version", MAXSIM_VERSION);
-  o.Set("cuda", Napi::Boolean::New(env, false));
+  // false unless this build has the CUDA backend and a device is present.
+  const auto devs = gpu::devices();
+  if (devs.empty()) {
+    o.Set("cuda", Napi::Boolean::New(env, false));
+  } else {
+    Napi::Array list = Napi::Array::New(env, devs.size());
+    for (size_t i = 0; i < devs.size(); ++i) {
+      Napi::Object d = Napi::Object::New(env);
+      d.Set("index", devs[i].index);
+      d.Set("name", devs[i].name);
+      d.Set("totalMemory", static_cast<double>(devs[i].totalMemory));
+      d.Set("freeMemory", static_cast<double>(devs[i].freeMemory));
+      d.Set("computeCapability", std::to_string(devs[i].major) + "." + std::to_string(devs[i].minor));
+      list.Set(uint32_t(i), d);
+    }
+    o.Set("cuda", list);
+  }
+  o.Set("cudaBuilt", Napi::Boolean::New(env, gpu::built()));
   return o;
 }
 
