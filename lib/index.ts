@@ -19,3 +19,4 @@ export { ColbertNanoFiqa, loadColbertNanoFiqa } from './datasets/colbert';
 export { VectorSet, loadSift10k, readFvecs, readIvecs } from './datasets/vecs';
 export { dataDir, cacheDir } from './datasets/paths';
 export { FdeOptions, fdeDimension, encodeFde, encodeFdeBatch, encodeFdeBatchAsync } from './muvera';
+export { DeviceDocuments } from './gpu';

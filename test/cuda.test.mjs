@@ -40,4 +40,25 @@ test('CUDA sources compile for sm_80 and sm_90, and the standalone GPU test runs
   }
 });
 
+
+test('asking for the GPU without one gives ERR_CUDA_UNAVAILABLE; the native class checks its this', () => {
+  const docs = new Float32Array(8);
+  const offsets = new Uint32Array([0, 2]);
+  if (m.capabilities().cuda === false) {
+    try {
+      m.DeviceDocuments.upload(docs, offsets, 4);
+      assert.unreachable('upload should fail without CUDA');
+    } catch (e) {
+      assert.instance(e, m.MaxsimError);
+      assert.is(e.code, 'ERR_CUDA_UNAVAILABLE');
+    }
+  }
+  try {
+    m.DeviceDocuments.upload(m.quantizeInt8(docs, 4), offsets, 4);
+    assert.unreachable();
+  } catch (e) {
+    assert.is(e.code, 'ERR_INVALID_ARGUMENT');
+  }
+});
+
 test.run();

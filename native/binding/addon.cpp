@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxsim::binding::initMaxsim(env, exports);
   maxsim::binding::initConvert(env, exports);
   maxsim::binding::initMuvera(env, exports);
+  maxsim::binding::initGpu(env, exports);
   return exports;
 }
 }  // namespace

@@ -91,5 +91,6 @@ void initSystem(Napi::Env env, Napi::Object exports);
 void initMaxsim(Napi::Env env, Napi::Object exports);
 void initConvert(Napi::Env env, Napi::Object exports);
 void initMuvera(Napi::Env env, Napi::Object exports);
+void initGpu(Napi::Env env, Napi::Object exports);
 
 }  // namespace maxsim::binding
