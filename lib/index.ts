@@ -18,3 +18,9 @@ export { GloveVectors, loadGlove, normalizeRows } from './datasets/glove';
 export { ColbertNanoFiqa, loadColbertNanoFiqa } from './datasets/colbert';
 export { VectorSet, loadSift10k, readFvecs, readIvecs } from './datasets/vecs';
 export { dataDir, cacheDir } from './datasets/paths';
+export {
+  Metric, ProgressCallback, KMeansOptions, KMeansResult, kmeans, ProductQuantizer, PqTrainOptions, PqTrainAsyncOptions,
+  SearchResult, FastScanCodes, FastScanSearchOptions, PqCodes, maxsimPq, maxsimPqBatch, maxsimPqBatchAsync, maxsimPqTopK,
+  maxsimPqTopKAsync, ResidualCodec, ResidualTrainOptions, ResidualTrainAsyncOptions, ResidualCodes, ResidualMaxsimMode,
+  maxsimResidual, maxsimResidualBatch, maxsimResidualBatchAsync, maxsimResidualTopK, maxsimResidualTopKAsync,
+} from './quantizer';
