@@ -20,3 +20,9 @@ export { VectorSet, loadSift10k, readFvecs, readIvecs } from './datasets/vecs';
 export { dataDir, cacheDir } from './datasets/paths';
 export { FdeOptions, fdeDimension, encodeFde, encodeFdeBatch, encodeFdeBatchAsync } from './muvera';
 export { DeviceDocuments } from './gpu';
+export {
+  Metric, ProgressCallback, KMeansOptions, KMeansResult, kmeans, ProductQuantizer, PqTrainOptions, PqTrainAsyncOptions,
+  SearchResult, FastScanCodes, FastScanSearchOptions, PqCodes, maxsimPq, maxsimPqBatch, maxsimPqBatchAsync, maxsimPqTopK,
+  maxsimPqTopKAsync, ResidualCodec, ResidualTrainOptions, ResidualTrainAsyncOptions, ResidualCodes, ResidualMaxsimMode,
+  maxsimResidual, maxsimResidualBatch, maxsimResidualBatchAsync, maxsimResidualTopK, maxsimResidualTopKAsync,
+} from './quantizer';

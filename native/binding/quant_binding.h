@@ -1,0 +1,41 @@
+// Helpers shared by the quantizer binding files (quant_binding.cpp, residual_binding.cpp).
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "../quant/product_quantizer.h"
+#include "napi_util.h"
+
+namespace maxsim::binding {
+
+void initResidual(Napi::Env env, Napi::Object exports);
+
+// Reads an optional numeric option (TS validated it; this re-checks the range).
+uint32_t optUint(Napi::Object o, const char* name, uint32_t def, uint32_t lo, uint32_t hi);
+bool optBool(Napi::Object o, const char* name, bool def);
+Napi::Object optionsArg(const Napi::CallbackInfo& info, size_t i);
+
+// Progress from a training thread to a JS callback, through a ThreadSafeFunction: the
+// callback runs on the main thread; the worker only queues (fraction, stage). Updates closer
+// than 1% apart are dropped, except stage changes and the final one.
+class ProgressRelay {
+ public:
+  ProgressRelay(Napi::Env env, Napi::Value callback);
+  ~ProgressRelay();
+  quant::ProgressFn fn();
+  void release();
+
+ private:
+  Napi::ThreadSafeFunction tsfn_;
+  bool active_ = false;
+  double last_ = -1;
+  std::string lastStage_;
+};
+
+// Builds `{ indices, scores }`.
+Napi::Object topKObject(Napi::Env env, Napi::Uint32Array idx, Napi::Float32Array scores);
+
+}  // namespace maxsim::binding
