@@ -166,7 +166,10 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
   explicit NativeHnsw(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeHnsw>(info) {
     Napi::Env env = info.Env();
     guard(info, [&]() -> Napi::Value {
-      if (info.Length() == 1 && hasTag(env, info[0], kLoadedTag)) {
+      bool loaded = false;
+      if (info.Length() == 1 && info[0].IsExternal())
+        napi_check_object_type_tag(env, info[0], &kLoadedTag, &loaded);
+      if (loaded) {
         Loaded* l = info[0].As<Napi::External<Loaded>>().Data();
         if (!l || !l->index) throwInvalid(env, "this loaded index was already used");
         index_ = std::move(l->index);
