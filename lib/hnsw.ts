@@ -74,6 +74,7 @@ interface NativeHnsw {
   remove(ids: BigUint64Array): number;
   removeAsync(ids: BigUint64Array): Promise<number>;
   search(q: Float32Array, k: number, ef: number, mode: number, ids: BigUint64Array | undefined): HnswSearchResult;
+  searchInto(q: Float32Array, k: number, ef: number, mode: number, ids: BigUint64Array | undefined, outIds: BigUint64Array, outScores: Float32Array): number;
   searchAsync(q: Float32Array, k: number, ef: number, mode: number, ids: BigUint64Array | undefined): Promise<HnswSearchResult>;
   searchBatch(q: Float32Array, k: number, ef: number, mode: number, ids: BigUint64Array | undefined): NativeBatch;
   searchBatchAsync(q: Float32Array, k: number, ef: number, mode: number, ids: BigUint64Array | undefined): Promise<NativeBatch>;
@@ -103,6 +104,9 @@ const nativeLoadAsync = native.hnswLoadAsync as (path: string, mmap: boolean) =>
 const METRICS: Record<HnswMetric, number> = { l2: 0, ip: 1, cosine: 2 };
 const STORAGES: Record<HnswStorage, number> = { f32: 0, f16: 1, int8: 2 };
 const HANDLE = Symbol('maxsim.hnsw');
+// Per-index scratch for synchronous search results (JS is single-threaded, so one pair per
+// index is never shared by two calls in flight); results are sliced out of it.
+const OUT = Symbol('maxsim.hnsw.out');
 const MAX_ID = (1n << 64n) - 1n;
 
 function toId(v: unknown, name: string): bigint {
@@ -164,6 +168,8 @@ function handle(self: unknown): NativeHnsw {
 export class HnswIndex {
   /** @internal */
   readonly [HANDLE]: NativeHnsw;
+  /** @internal */
+  private [OUT]: { ids: BigUint64Array; scores: Float32Array } = { ids: new BigUint64Array(16), scores: new Float32Array(16) };
   /** Vector dimension. */
   readonly dim: number;
   readonly metric: HnswMetric;
@@ -278,13 +284,19 @@ export class HnswIndex {
     const h = handle(this);
     if (!(query instanceof Float32Array)) throw invalidParameter('query', 'a Float32Array', query);
     checkK(k);
+    let out = this[OUT];
+    if (out.ids.length < k) out = this[OUT] = { ids: new BigUint64Array(k), scores: new Float32Array(k) };
+    let n: number;
     try {
-      if (options === undefined) return h.search(query, k, 0, 0, undefined);
-      const [mode, ids] = filterArgs(options.filter);
-      return h.search(query, k, checkEf(options.ef), mode, ids);
+      if (options === undefined) n = h.searchInto(query, k, 0, 0, undefined, out.ids, out.scores);
+      else {
+        const [mode, ids] = filterArgs(options.filter);
+        n = h.searchInto(query, k, checkEf(options.ef), mode, ids, out.ids, out.scores);
+      }
     } catch (e) {
       throw toMaxsimError(e);
     }
+    return { ids: out.ids.slice(0, n), scores: out.scores.slice(0, n) };
   }
 
   /** search() on a worker thread. */

@@ -146,6 +146,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
             InstanceMethod<&NativeHnsw::Remove>("remove"),
             InstanceMethod<&NativeHnsw::RemoveAsync>("removeAsync"),
             InstanceMethod<&NativeHnsw::Search>("search"),
+            InstanceMethod<&NativeHnsw::SearchInto>("searchInto"),
             InstanceMethod<&NativeHnsw::SearchAsync>("searchAsync"),
             InstanceMethod<&NativeHnsw::SearchBatch>("searchBatch"),
             InstanceMethod<&NativeHnsw::SearchBatchAsync>("searchBatchAsync"),
@@ -303,6 +304,20 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       }
       const size_t n = idx.search(a.q, a.k, a.ef, a.filter.ptr(), ids.data(), scores.data());
       return searchResult(info.Env(), ids.data(), scores.data(), n);
+    });
+  }
+  // The hot path of synchronous search: results go into caller-owned scratch arrays (the
+  // facade keeps one pair per index and slices them), so a call allocates nothing here and
+  // returns a plain number. Args: ... as search, then outIds u64, outScores f32 (length >= k).
+  Napi::Value SearchInto(const Napi::CallbackInfo& info) {
+    return guard(info, [&]() -> Napi::Value {
+      HnswIndex& idx = self(info);
+      QueryArgs a = queryArgs(info, idx, false);
+      auto ids = typedArrayArg<uint64_t>(info, 5, napi_biguint64_array, "outIds");
+      auto scores = typedArrayArg<float>(info, 6, napi_float32_array, "outScores");
+      if (ids.length < a.k || scores.length < a.k) throwInvalid(info.Env(), "output arrays are shorter than k");
+      const size_t n = idx.search(a.q, a.k, a.ef, a.filter.ptr(), ids.data, scores.data);
+      return Napi::Number::New(info.Env(), double(n));
     });
   }
   Napi::Value SearchAsync(const Napi::CallbackInfo& info) {
