@@ -1,19 +1,23 @@
 // HNSW side by side: maxsim vs hnswlib-node vs usearch on SIFT10K (l2) and GloVe-100
 // (cosine, 340,479 base words, 1,000 held-out query words), same M (16) and efConstruction (200).
-// Each library runs in its own child process (bench/hnsw_child.mjs) so its peak RSS is its own:
-//   - threads=1: build on one thread, then sweep ef with one query per JS call -> recall/QPS curve
+// Phase 1, builds: each library builds in its own child process (bench/hnsw_child.mjs), so its
+// peak RSS (build + one pass of queries) is its own:
+//   - threads=1: build on one thread, then save the index for phase 2
 //   - threads=2: build on two threads (hnswlib-node has no parallel insert: not run)
 //   - a baseline child loads the data only; memory is reported raw and above that baseline.
+// Phase 2, QPS (bench/hnsw_qps.mjs): one process loads the saved indexes and sweeps ef with one
+// query per JS call, all libraries interleaved round by round, best round kept.
 // Prints the curves, QPS at recall 0.90/0.95/0.99 (first swept ef reaching it) with the ratio to
 // hnswlib-node, and writes bench/hnsw-<dataset>.png and bench/hnsw-results.json.
 //
 // Usage: npm run bench:hnsw [-- --datasets=sift,glove --storage=f32]
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { cacheDir, capabilities, maxsimTopK, normalizeRows } from '../dist/index.js';
-import { gloveSplit } from './lib/hnsw_data.mjs';
+import { GLOVE_TRUTH, gloveSplit } from './lib/hnsw_libs.mjs';
 import { writeLineChart } from './lib/png-chart.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,7 +29,7 @@ const NAMES = { maxsim: `maxsim (${storage})`, hnswlib: 'hnswlib-node', usearch:
 const TARGETS = [0.9, 0.95, 0.99];
 
 function ensureGloveTruth() {
-  const file = path.join(cacheDir(), 'hnsw-glove-gt-v1.i32');
+  const file = GLOVE_TRUTH();
   if (fs.existsSync(file)) return;
   console.log('computing exact GloVe neighbours (once, cached in .cache/) ...');
   const { dim, base, queries, nb, nq } = gloveSplit();
@@ -37,12 +41,14 @@ function ensureGloveTruth() {
   fs.writeFileSync(file, Buffer.from(gt.buffer));
 }
 
-function child(lib, dataset, threads, sweep) {
-  const out = execFileSync(process.execPath, [path.join(here, 'hnsw_child.mjs'), lib, dataset, String(threads), sweep ? '1' : '0', storage], {
+function run(script, args) {
+  const out = execFileSync(process.execPath, [path.join(here, script), ...args], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
   });
   return JSON.parse(out.trim().split('\n').pop());
 }
+const child = (lib, dataset, threads, saveTo = '-') => run('hnsw_child.mjs', [lib, dataset, String(threads), saveTo, storage]);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'maxsim-hnsw-bench-'));
 
 function qpsAt(curve, target) {
   const hit = curve.find((p) => p.recall >= target);
@@ -59,14 +65,16 @@ for (const ds of datasets) {
   const res = {};
   for (const lib of LIBS) {
     try {
-      const one = child(lib, ds, 1, true);
-      const two = lib === 'hnswlib' ? null : child(lib, ds, 2, false);
-      res[lib] = { build1: one.buildSeconds, build2: two?.buildSeconds ?? null, maxRssMB: one.maxRssMB, curve: one.curve };
+      const one = child(lib, ds, 1, path.join(tmp, `${lib}-${ds}.idx`));
+      const two = lib === 'hnswlib' ? null : child(lib, ds, 2);
+      res[lib] = { build1: one.buildSeconds, build2: two?.buildSeconds ?? null, maxRssMB: one.maxRssMB, curve: [] };
       console.log(`${NAMES[lib]}: build ${fmt(one.buildSeconds, 2)} s (1 thread), ${two ? fmt(two.buildSeconds, 2) + ' s (2 threads)' : 'no parallel insert'}, max RSS ${fmt(one.maxRssMB)} MB`);
     } catch (e) {
       console.log(`${NAMES[lib]}: FAILED (${e.message.split('\n')[0]})`);
     }
   }
+  const curves = run('hnsw_qps.mjs', [ds, storage, ...LIBS.filter((l) => res[l]).map((l) => `${l}=${path.join(tmp, `${l}-${ds}.idx`)}`)]);
+  for (const lib of Object.keys(curves)) res[lib].curve = curves[lib];
   console.log(`\nrecall@10 / QPS curves (${ds}, one thread, one query per call):`);
   console.log(['ef', ...LIBS.filter((l) => res[l]).map((l) => `${NAMES[l]} recall | QPS`)].join(' | '));
   const efs = [...new Set(LIBS.flatMap((l) => res[l]?.curve.map((p) => p.ef) ?? []))].sort((a, b) => a - b);
@@ -99,5 +107,6 @@ for (const ds of datasets) {
     series: LIBS.filter((l) => res[l]).map((l) => ({ name: NAMES[l], points: res[l].curve.filter((p) => p.recall >= 0.8).map((p) => [p.recall, p.qps]) })),
   });
 }
+fs.rmSync(tmp, { recursive: true, force: true });
 fs.writeFileSync(path.join(here, 'hnsw-results.json'), JSON.stringify(report, null, 1));
 console.log('\nwrote bench/hnsw-results.json and bench/hnsw-*.png');
