@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HnswIndex } from '../dist/index.js';
+import { native } from '../dist/native.js';
 import { rng } from './hnsw_helpers.mjs';
 
 const DURATION_MS = Number(process.env.HNSW_STRESS_MS ?? 10000);
@@ -154,6 +155,13 @@ test(`concurrent add, delete, compact, save and search for ${DURATION_MS / 1000}
   let self = 0;
   for (const id of live.slice(0, 200)) if (Number(idx.search(vectors.get(id), 1, { ef: 64 }).ids[0]) === id) self++;
   assert.ok(self >= 196, `self-recall ${self}/200`);
+});
+
+test('native stress loop: writer thread vs 3 searching threads, every result checked in C++', async () => {
+  const rep = await native.hnswNativeStress(Number(process.env.HNSW_NATIVE_STRESS_S ?? 5), 3);
+  console.log('  ', JSON.stringify(rep));
+  assert.equal(rep.errors, []);
+  assert.ok(rep.searches > 1000 && rep.adds > 10 && rep.deletes > 10 && rep.compactions >= 1, JSON.stringify(rep));
 });
 
 test.run();

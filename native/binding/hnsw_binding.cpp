@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../hnsw/hnsw_index.h"
+#include "../hnsw/hnsw_stress.h"
 #include "napi_util.h"
 
 namespace maxsim::binding {
@@ -547,12 +548,41 @@ Napi::Value LoadAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+// hnswNativeStress(seconds, readers) -> Promise<{ searches, results, adds, deletes, compactions, errors }>
+Napi::Value NativeStress(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    const double seconds = numberArg(info, 0, "seconds");
+    if (!(seconds > 0 && seconds <= 120)) throwInvalid(info.Env(), "seconds must be in (0, 120]");
+    const uint32_t readers = uint32Arg(info, 1, "readers");
+    if (readers < 1 || readers > 64) throwInvalid(info.Env(), "readers must be in [1, 64]");
+    auto rep = std::make_shared<hnsw::StressReport>();
+    auto* w = new PromiseWorker(
+        info.Env(), info, [seconds, readers, rep] { *rep = hnsw::runStress(seconds, readers); },
+        [rep](Napi::Env env) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("searches", double(rep->searches));
+          o.Set("results", double(rep->results));
+          o.Set("adds", double(rep->adds));
+          o.Set("deletes", double(rep->deletes));
+          o.Set("compactions", double(rep->compactions));
+          Napi::Array errs = Napi::Array::New(env, rep->errors.size());
+          for (size_t i = 0; i < rep->errors.size(); ++i) errs.Set(uint32_t(i), rep->errors[i]);
+          o.Set("errors", errs);
+          return o;
+        });
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
 }  // namespace
 
 void initHnsw(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeHnsw", NativeHnsw::define(env));
   exports.Set("hnswLoad", Napi::Function::New(env, Load, "hnswLoad"));
   exports.Set("hnswLoadAsync", Napi::Function::New(env, LoadAsync, "hnswLoadAsync"));
+  exports.Set("hnswNativeStress", Napi::Function::New(env, NativeStress, "hnswNativeStress"));
 }
 
 }  // namespace maxsim::binding
