@@ -26,3 +26,6 @@ export {
   maxsimPqTopKAsync, ResidualCodec, ResidualTrainOptions, ResidualTrainAsyncOptions, ResidualCodes, ResidualMaxsimMode,
   maxsimResidual, maxsimResidualBatch, maxsimResidualBatchAsync, maxsimResidualTopK, maxsimResidualTopKAsync,
 } from './quantizer';
+  HnswIndex, HnswOptions, HnswMetric, HnswStorage, HnswId, HnswIds, HnswFilter, HnswSearchOptions, HnswSearchResult,
+  HnswAddOptions, HnswStats,
+} from './hnsw';

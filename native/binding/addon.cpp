@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxsim::binding::initMuvera(env, exports);
   maxsim::binding::initGpu(env, exports);
   maxsim::binding::initQuant(env, exports);
+  maxsim::binding::initHnsw(env, exports);
   return exports;
 }
 }  // namespace

@@ -93,5 +93,6 @@ void initConvert(Napi::Env env, Napi::Object exports);
 void initMuvera(Napi::Env env, Napi::Object exports);
 void initGpu(Napi::Env env, Napi::Object exports);
 void initQuant(Napi::Env env, Napi::Object exports);
+void initHnsw(Napi::Env env, Napi::Object exports);
 
 }  // namespace maxsim::binding
