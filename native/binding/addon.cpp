@@ -8,6 +8,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxsim::binding::initSystem(env, exports);
   maxsim::binding::initMaxsim(env, exports);
   maxsim::binding::initConvert(env, exports);
+  maxsim::binding::initMultiVectorIndex(env, exports);
   return exports;
 }
 }  // namespace

@@ -90,5 +90,6 @@ T* unwrapTagged(const Napi::CallbackInfo& info, const napi_type_tag& tag, const 
 void initSystem(Napi::Env env, Napi::Object exports);
 void initMaxsim(Napi::Env env, Napi::Object exports);
 void initConvert(Napi::Env env, Napi::Object exports);
+void initMultiVectorIndex(Napi::Env env, Napi::Object exports);
 
 }  // namespace maxsim::binding
