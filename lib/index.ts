@@ -18,3 +18,7 @@ export { GloveVectors, loadGlove, normalizeRows } from './datasets/glove';
 export { ColbertNanoFiqa, loadColbertNanoFiqa } from './datasets/colbert';
 export { VectorSet, loadSift10k, readFvecs, readIvecs } from './datasets/vecs';
 export { dataDir, cacheDir } from './datasets/paths';
+export {
+  MultiVectorIndex, MultiVectorIndexOptions, MultiVectorStorage, MultiVectorIndexStats, SearchOptions, SearchFilter,
+  SearchResult, LoadOptions, DocId, IdType, poolTokens,
+} from './multi_vector_index';
