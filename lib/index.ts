@@ -29,3 +29,6 @@ export {
   HnswIndex, HnswOptions, HnswMetric, HnswStorage, HnswId, HnswIds, HnswFilter, HnswSearchOptions, HnswSearchResult,
   HnswAddOptions, HnswStats,
 } from './hnsw';
+  MultiVectorIndex, MultiVectorIndexOptions, MultiVectorStorage, MultiVectorIndexStats, SearchOptions, SearchFilter,
+  SearchResult, LoadOptions, DocId, IdType, poolTokens,
+} from './multi_vector_index';

@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxsim::binding::initGpu(env, exports);
   maxsim::binding::initQuant(env, exports);
   maxsim::binding::initHnsw(env, exports);
+  maxsim::binding::initMultiVectorIndex(env, exports);
   return exports;
 }
 }  // namespace

@@ -94,5 +94,6 @@ void initMuvera(Napi::Env env, Napi::Object exports);
 void initGpu(Napi::Env env, Napi::Object exports);
 void initQuant(Napi::Env env, Napi::Object exports);
 void initHnsw(Napi::Env env, Napi::Object exports);
+void initMultiVectorIndex(Napi::Env env, Napi::Object exports);
 
 }  // namespace maxsim::binding

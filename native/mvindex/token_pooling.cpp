@@ -1,0 +1,134 @@
+#include "token_pooling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "ward_kernels.h"
+
+namespace maxsim::mvindex {
+namespace {
+
+uint32_t clustersFor(uint32_t m, double factor) {
+  const double k = std::floor(double(m) / factor);
+  return k < 1.0 ? 1u : static_cast<uint32_t>(k);
+}
+
+uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+// Scratch reused across documents on one thread: the distance matrix dominates.
+struct PoolScratch {
+  std::vector<float> unit, transposed, dist, size, mask;
+  std::vector<uint32_t> chain, stamp, log, parent, order, label;
+  std::vector<WardMerge> merges;
+};
+
+PoolScratch& scratch() {
+  thread_local PoolScratch s;
+  return s;
+}
+
+}  // namespace
+
+uint32_t pooledRowCount(uint32_t n, const PoolingOptions& o) {
+  if (!o.enabled()) return n;
+  const uint32_t p = std::min(o.protectedTokens, n);
+  uint32_t out = p;
+  for (uint32_t b = p; b < n; b += kMaxPoolBlock) out += clustersFor(std::min(kMaxPoolBlock, n - b), o.factor);
+  return out;
+}
+
+void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::vector<uint32_t>& labels) {
+  labels.assign(n, 0);
+  if (n == 0) return;
+  if (k >= n) {
+    std::iota(labels.begin(), labels.end(), 0u);
+    return;
+  }
+  PoolScratch& s = scratch();
+  // Cosine distance: Ward on unit rows (a zero row stays zero).
+  s.unit.resize(size_t(n) * dim);
+  for (uint32_t i = 0; i < n; ++i) {
+    const float* r = rows + size_t(i) * dim;
+    double ss = 0;
+    for (uint32_t c = 0; c < dim; ++c) ss += double(r[c]) * r[c];
+    const float inv = ss > 0 ? float(1.0 / std::sqrt(ss)) : 0.f;
+    for (uint32_t c = 0; c < dim; ++c) s.unit[size_t(i) * dim + c] = r[c] * inv;
+  }
+  s.transposed.resize(wardTransposedFloats(n, dim));
+  s.dist.resize(size_t(n) * n);
+  s.size.resize(n);
+  s.mask.resize(n);
+  s.chain.resize(n);
+  s.stamp.resize(n);
+  s.log.resize(n);
+  s.merges.resize(n - 1);
+  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(),
+                        s.chain.data(), s.stamp.data(), s.log.data()};
+  wardDendrogram(s.unit.data(), n, dim, buf, s.merges.data());
+
+  // Sorting the merges by cost (stable: a child merge was found before its parent) and
+  // replaying the n - k cheapest gives the k-cluster cut of the greedy algorithm.
+  constexpr uint32_t kNone = 0xffffffffu;
+  s.order.resize(s.merges.size());
+  std::iota(s.order.begin(), s.order.end(), 0u);
+  std::stable_sort(s.order.begin(), s.order.end(), [&](uint32_t x, uint32_t y) { return s.merges[x].cost < s.merges[y].cost; });
+  s.parent.resize(n);
+  std::iota(s.parent.begin(), s.parent.end(), 0u);
+  for (uint32_t m = 0; m < n - k; ++m) {
+    const WardMerge& mg = s.merges[s.order[m]];
+    const uint32_t ra = findRoot(s.parent, mg.a), rb = findRoot(s.parent, mg.b);
+    if (ra != rb) s.parent[std::max(ra, rb)] = std::min(ra, rb);
+  }
+  // Number clusters by first member: roots are the lowest member, seen in increasing order.
+  std::vector<uint32_t>& label = s.label;
+  label.assign(n, kNone);
+  uint32_t next = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t r = findRoot(s.parent, i);
+    if (label[r] == kNone) label[r] = next++;
+    labels[i] = label[r];
+  }
+}
+
+void poolTokens(const float* rows, uint32_t n, uint32_t dim, const PoolingOptions& o, std::vector<float>& out) {
+  const uint32_t total = pooledRowCount(n, o);
+  out.assign(size_t(total) * dim, 0.f);
+  if (!o.enabled()) {
+    std::memcpy(out.data(), rows, size_t(n) * dim * sizeof(float));
+    return;
+  }
+  const uint32_t p = std::min(o.protectedTokens, n);
+  std::memcpy(out.data(), rows, size_t(p) * dim * sizeof(float));
+  uint32_t written = p;
+  thread_local std::vector<uint32_t> labels, counts;
+  for (uint32_t b = p; b < n; b += kMaxPoolBlock) {
+    const uint32_t m = std::min(kMaxPoolBlock, n - b);
+    const uint32_t k = clustersFor(m, o.factor);
+    const float* block = rows + size_t(b) * dim;
+    wardClusters(block, m, dim, k, labels);
+    counts.assign(k, 0);
+    float* dst = out.data() + size_t(written) * dim;
+    for (uint32_t i = 0; i < m; ++i) {
+      float* c = dst + size_t(labels[i]) * dim;
+      const float* r = block + size_t(i) * dim;
+      for (uint32_t d = 0; d < dim; ++d) c[d] += r[d];
+      counts[labels[i]]++;
+    }
+    for (uint32_t c = 0; c < k; ++c) {
+      const float inv = 1.f / float(counts[c]);
+      for (uint32_t d = 0; d < dim; ++d) dst[size_t(c) * dim + d] *= inv;
+    }
+    written += k;
+  }
+}
+
+}  // namespace maxsim::mvindex
