@@ -22,13 +22,15 @@ export { FdeOptions, fdeDimension, encodeFde, encodeFdeBatch, encodeFdeBatchAsyn
 export { DeviceDocuments } from './gpu';
 export {
   Metric, ProgressCallback, KMeansOptions, KMeansResult, kmeans, ProductQuantizer, PqTrainOptions, PqTrainAsyncOptions,
-  SearchResult, FastScanCodes, FastScanSearchOptions, PqCodes, maxsimPq, maxsimPqBatch, maxsimPqBatchAsync, maxsimPqTopK,
+  SearchResult as PqSearchResult, FastScanCodes, FastScanSearchOptions, PqCodes, maxsimPq, maxsimPqBatch, maxsimPqBatchAsync, maxsimPqTopK,
   maxsimPqTopKAsync, ResidualCodec, ResidualTrainOptions, ResidualTrainAsyncOptions, ResidualCodes, ResidualMaxsimMode,
   maxsimResidual, maxsimResidualBatch, maxsimResidualBatchAsync, maxsimResidualTopK, maxsimResidualTopKAsync,
 } from './quantizer';
+export {
   HnswIndex, HnswOptions, HnswMetric, HnswStorage, HnswId, HnswIds, HnswFilter, HnswSearchOptions, HnswSearchResult,
   HnswAddOptions, HnswStats,
 } from './hnsw';
+export {
   MultiVectorIndex, MultiVectorIndexOptions, MultiVectorStorage, MultiVectorIndexStats, SearchOptions, SearchFilter,
   SearchResult, LoadOptions, DocId, IdType, poolTokens,
 } from './multi_vector_index';
