@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "../core/error.h"
@@ -99,6 +100,34 @@ void fastScanRaw(const std::vector<FastScanLut>& luts, const uint8_t* packed, si
   });
 }
 
+namespace {
+
+// The `count` largest u16 scores (ties: lower index), in no particular order. Most scores
+// fail one compare against the heap's minimum, so the scan stays in integers.
+void selectTopKU16(const uint16_t* s, size_t n, size_t count, uint32_t* out) {
+  // min-heap on (score, -index) packed into one u64: larger key = better
+  std::vector<uint64_t> heap;
+  heap.reserve(count);
+  auto key = [](uint16_t v, size_t i) { return (uint64_t(v) << 32) | uint64_t(0xffffffffu - uint32_t(i)); };
+  std::greater<uint64_t> cmp;
+  size_t i = 0;
+  for (; i < n && heap.size() < count; ++i) {
+    heap.push_back(key(s[i], i));
+    std::push_heap(heap.begin(), heap.end(), cmp);
+  }
+  uint16_t floor = heap.empty() ? 0 : uint16_t(heap.front() >> 32);
+  for (; i < n; ++i) {
+    if (s[i] <= floor) continue;  // equal scores lose to the lower indices already kept
+    std::pop_heap(heap.begin(), heap.end(), cmp);
+    heap.back() = key(s[i], i);
+    std::push_heap(heap.begin(), heap.end(), cmp);
+    floor = uint16_t(heap.front() >> 32);
+  }
+  for (size_t t = 0; t < heap.size(); ++t) out[t] = 0xffffffffu - uint32_t(heap[t] & 0xffffffffu);
+}
+
+}  // namespace
+
 size_t fastScanSearch(const ProductQuantizer& pq, const float* queries, size_t nq, const uint8_t* packed, size_t n,
                       size_t k, Metric metric, const FastScanSearchOptions& opts, uint32_t* outIndex, float* outScore) {
   const size_t kk = std::min(k, n);
@@ -114,14 +143,13 @@ size_t fastScanSearch(const ProductQuantizer& pq, const float* queries, size_t n
     for (size_t q = 0; q < bq; ++q) luts.push_back(fastScanLut(pq, queries + (q0 + q) * pq.dim(), metric));
     fastScanRaw(luts, packed, n, pq.M(), raw.data());
     parallelFor(bq, 1, [&](size_t b, size_t e) {
-      std::vector<float> s(n), lut(size_t(pq.M()) * 16);
+      std::vector<float> lut(size_t(pq.M()) * 16);
       std::vector<uint32_t> ci(cand);
-      std::vector<float> cs(cand), rs(cand);
+      std::vector<float> rs(cand);
       const size_t cs4 = pq.codeSize();
       for (size_t q = b; q < e; ++q) {
         const uint16_t* r = raw.data() + q * stride;
-        for (size_t i = 0; i < n; ++i) s[i] = float(r[i]);
-        selectTopK(s.data(), n, cand, ci.data(), cs.data());
+        selectTopKU16(r, n, cand, ci.data());
         // Rerank: higher is better in rs.
         if (!opts.rerank) pq.computeLut(queries + (q0 + q) * pq.dim(), metric, lut.data());
         std::vector<uint8_t> code(cs4);
