@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxsim::binding::initConvert(env, exports);
   maxsim::binding::initMuvera(env, exports);
   maxsim::binding::initGpu(env, exports);
+  maxsim::binding::initMultiVectorIndex(env, exports);
   return exports;
 }
 }  // namespace

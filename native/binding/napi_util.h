@@ -92,5 +92,6 @@ void initMaxsim(Napi::Env env, Napi::Object exports);
 void initConvert(Napi::Env env, Napi::Object exports);
 void initMuvera(Napi::Env env, Napi::Object exports);
 void initGpu(Napi::Env env, Napi::Object exports);
+void initMultiVectorIndex(Napi::Env env, Napi::Object exports);
 
 }  // namespace maxsim::binding

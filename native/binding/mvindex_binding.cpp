@@ -1,0 +1,435 @@
+// N-API surface of MultiVectorIndex. The TS facade (lib/multi_vector_index.ts) validates first;
+// everything is checked again here. Methods are plain functions on the prototype that check the
+// type tag of `this` before unwrapping, so calling one on a foreign object throws
+// ERR_INVALID_ARGUMENT instead of touching foreign memory.
+//
+// Ids cross the boundary as a Float64Array (integer ids, 0 .. 2^53-1) or an Array of strings.
+#include <cmath>
+#include <memory>
+
+#include "../core/error.h"
+#include "../mvindex/multi_vector_index.h"
+#include "../mvindex/token_pooling.h"
+#include "napi_util.h"
+
+namespace maxsim::binding {
+namespace {
+
+using mvindex::DocumentBatch;
+using mvindex::Filter;
+using mvindex::IdKind;
+using mvindex::IdList;
+using mvindex::IndexOptions;
+using mvindex::MultiVectorIndex;
+using mvindex::SearchHits;
+
+const napi_type_tag kIndexTag = {0x6d766978'4d617853ull, 0x9a3c5e7f'1b2d4c6bull};
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  explicit IndexWrap(const Napi::CallbackInfo& info);
+  std::shared_ptr<MultiVectorIndex> index;
+};
+
+std::shared_ptr<MultiVectorIndex> self(const Napi::CallbackInfo& info) {
+  IndexWrap* w = unwrapTagged<IndexWrap>(info, kIndexTag, "MultiVectorIndex");
+  if (!w->index) throwInvalid(info.Env(), "this MultiVectorIndex was not constructed");
+  return w->index;
+}
+
+uint64_t numberId(Napi::Env env, double v, const char* name) {
+  if (!(v >= 0) || v > kMaxSafeInteger || std::floor(v) != v)
+    throwInvalid(env, std::string(name) + " must hold integers in [0, 2^53 - 1] or strings");
+  return static_cast<uint64_t>(v);
+}
+
+// A Float64Array of integer ids or an Array of strings.
+IdList idsArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Env env = info.Env();
+  IdList ids;
+  if (info.Length() > i && info[i].IsTypedArray()) {
+    auto a = typedArrayArg<double>(info, i, napi_float64_array, name);
+    ids.kind = IdKind::Number;
+    ids.numbers.resize(a.length);
+    for (size_t k = 0; k < a.length; ++k) ids.numbers[k] = numberId(env, a.data[k], name);
+    return ids;
+  }
+  if (info.Length() > i && info[i].IsArray()) {
+    Napi::Array arr = info[i].As<Napi::Array>();
+    ids.kind = IdKind::String;
+    ids.strings.reserve(arr.Length());
+    for (uint32_t k = 0; k < arr.Length(); ++k) {
+      Napi::Value v = arr.Get(k);
+      if (!v.IsString()) throwInvalid(env, std::string(name) + " must be a Float64Array of integers or an array of strings");
+      ids.strings.push_back(v.As<Napi::String>().Utf8Value());
+    }
+    return ids;
+  }
+  throwInvalid(env, std::string(name) + " must be a Float64Array of integers or an array of strings");
+}
+
+// One id: a number or a string.
+IdList oneIdArg(const Napi::CallbackInfo& info, size_t i) {
+  IdList ids;
+  if (info.Length() > i && info[i].IsNumber()) {
+    ids.kind = IdKind::Number;
+    ids.numbers.push_back(numberId(info.Env(), info[i].As<Napi::Number>().DoubleValue(), "id"));
+  } else if (info.Length() > i && info[i].IsString()) {
+    ids.kind = IdKind::String;
+    ids.strings.push_back(info[i].As<Napi::String>().Utf8Value());
+  } else {
+    throwInvalid(info.Env(), "id must be an integer or a string");
+  }
+  return ids;
+}
+
+Napi::Value hitsToJs(Napi::Env env, const SearchHits& h) {
+  Napi::Object o = Napi::Object::New(env);
+  if (h.kind == IdKind::String) {
+    Napi::Array a = Napi::Array::New(env, h.strings.size());
+    for (size_t i = 0; i < h.strings.size(); ++i) a.Set(uint32_t(i), Napi::String::New(env, h.strings[i]));
+    o.Set("ids", a);
+  } else {
+    Napi::Float64Array a = Napi::Float64Array::New(env, h.numbers.size());
+    for (size_t i = 0; i < h.numbers.size(); ++i) a[i] = static_cast<double>(h.numbers[i]);
+    o.Set("ids", a);
+  }
+  Napi::Float32Array s = Napi::Float32Array::New(env, h.scores.size());
+  for (size_t i = 0; i < h.scores.size(); ++i) s[i] = h.scores[i];
+  o.Set("scores", s);
+  return o;
+}
+
+size_t kArg(const Napi::CallbackInfo& info, size_t i) {
+  const double k = numberArg(info, i, "k");
+  if (!(k >= 1) || std::floor(k) != k || k > 4294967295.0) throwInvalid(info.Env(), "k must be a positive integer");
+  return static_cast<size_t>(k);
+}
+
+// (mode 0 none / 1 allow / 2 deny, ids)
+Filter filterArg(const Napi::CallbackInfo& info, size_t i) {
+  Filter f;
+  const uint32_t mode = uint32Arg(info, i, "filter mode");
+  if (mode > 2) throwInvalid(info.Env(), "filter mode must be 0, 1 or 2");
+  f.mode = static_cast<Filter::Mode>(mode);
+  if (f.mode != Filter::Mode::None) f.ids = idsArg(info, i + 1, "filter");
+  return f;
+}
+
+struct QueryArg {
+  const float* data;
+  uint32_t nq;
+};
+
+QueryArg queryArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim) {
+  auto q = typedArrayArg<float>(info, i, napi_float32_array, "query");
+  if (q.length == 0) throwError(info.Env(), codes::kEmptyQuery, "query has no tokens");
+  if (q.length % dim != 0)
+    throwError(info.Env(), codes::kDimensionMismatch, "query length " + std::to_string(q.length) +
+                                                          " is not a multiple of dim " + std::to_string(dim));
+  if (q.length / dim > 0xffffffffu) throwInvalid(info.Env(), "query has too many tokens");
+  return {q.data, static_cast<uint32_t>(q.length / dim)};
+}
+
+struct BatchQueryArg {
+  const float* data;
+  const uint32_t* offsets;
+  size_t n;
+};
+
+BatchQueryArg batchQueryArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim) {
+  auto q = typedArrayArg<float>(info, i, napi_float32_array, "queries");
+  if (q.length % dim != 0)
+    throwError(info.Env(), codes::kDimensionMismatch, "queries length " + std::to_string(q.length) +
+                                                          " is not a multiple of dim " + std::to_string(dim));
+  auto o = typedArrayArg<uint32_t>(info, i + 1, napi_uint32_array, "queryOffsets");
+  checkOffsets(o.data, o.length, q.length / dim, "queryOffsets");
+  return {q.data, o.data, o.length - 1};
+}
+
+IndexWrap::IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWrap>(info) {
+  guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throwInvalid(env, "options must be an object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    if (o.Has("load")) {
+      if (!o.Get("load").IsString()) throwInvalid(env, "path must be a string");
+      const bool mmap = o.Get("mmap").ToBoolean().Value();
+      index = MultiVectorIndex::load(o.Get("load").As<Napi::String>().Utf8Value(), mmap);
+    } else {
+      IndexOptions opt;
+      auto num = [&](const char* key, double dflt) -> double {
+        Napi::Value v = o.Get(key);
+        if (v.IsUndefined()) return dflt;
+        if (!v.IsNumber()) throwInvalid(env, std::string(key) + " must be a number");
+        return v.As<Napi::Number>().DoubleValue();
+      };
+      const double dim = num("dim", 0);
+      if (!(dim >= 1 && dim <= 65536) || std::floor(dim) != dim) throwInvalid(env, "dim must be an integer in [1, 65536]");
+      opt.dim = static_cast<uint32_t>(dim);
+      Napi::Value st = o.Get("storage");
+      const std::string storage = st.IsUndefined() ? "f32" : (st.IsString() ? st.As<Napi::String>().Utf8Value() : "");
+      if (!mvindex::parseStorage(storage, &opt.storage))
+        throwInvalid(env, "storage must be one of 'f32', 'f16', 'bf16', 'int8', 'binary', 'pq', 'residual'");
+      Napi::Value it = o.Get("idType");
+      if (!it.IsUndefined()) {
+        const std::string s = it.IsString() ? it.As<Napi::String>().Utf8Value() : "";
+        if (s == "number") opt.idKind = IdKind::Number;
+        else if (s == "string") opt.idKind = IdKind::String;
+        else throwInvalid(env, "idType must be 'number' or 'string'");
+      }
+      opt.pooling.factor = num("poolFactor", 1.0);
+      const double prot = num("protectedTokens", 0);
+      if (!(prot >= 0 && prot <= 4294967295.0) || std::floor(prot) != prot)
+        throwInvalid(env, "protectedTokens must be a non-negative integer");
+      opt.pooling.protectedTokens = static_cast<uint32_t>(prot);
+      opt.compactThreshold = num("compactThreshold", 0.25);
+      index = std::make_shared<MultiVectorIndex>(opt);
+    }
+    tagObject(env, info.This().As<Napi::Object>(), kIndexTag);
+    return env.Undefined();
+  });
+}
+
+// add(ids, tokens: Float32Array | Float32Array[], offsets: Uint32Array | undefined, upsert)
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto ix = self(info);
+    const uint32_t dim = ix->options().dim;
+    IdList ids = idsArg(info, 0, "ids");
+    DocumentBatch docs;
+    if (info.Length() > 1 && info[1].IsArray()) {
+      Napi::Array arr = info[1].As<Napi::Array>();
+      for (uint32_t d = 0; d < arr.Length(); ++d) {
+        Napi::Value v = arr.Get(d);
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+          throwInvalid(env, "documents[" + std::to_string(d) + "] must be a Float32Array");
+        Napi::Float32Array a = v.As<Napi::Float32Array>();
+        if (a.ElementLength() % dim != 0)
+          throwError(env, codes::kDimensionMismatch, "documents[" + std::to_string(d) + "] length " +
+                                                         std::to_string(a.ElementLength()) + " is not a multiple of dim " + std::to_string(dim));
+        if (a.ElementLength() / dim > 0xffffffffu) throwInvalid(env, "a document has too many tokens");
+        docs.rows.push_back(a.Data());
+        docs.counts.push_back(static_cast<uint32_t>(a.ElementLength() / dim));
+      }
+    } else {
+      auto t = typedArrayArg<float>(info, 1, napi_float32_array, "tokens");
+      if (t.length % dim != 0)
+        throwError(env, codes::kDimensionMismatch, "tokens length " + std::to_string(t.length) +
+                                                       " is not a multiple of dim " + std::to_string(dim));
+      auto off = typedArrayArg<uint32_t>(info, 2, napi_uint32_array, "offsets");
+      checkOffsets(off.data, off.length, t.length / dim, "offsets");
+      for (size_t d = 0; d + 1 < off.length; ++d) {
+        docs.rows.push_back(t.data + size_t(off.data[d]) * dim);
+        docs.counts.push_back(off.data[d + 1] - off.data[d]);
+      }
+    }
+    const bool upsert = info.Length() > 3 && info[3].ToBoolean().Value();
+    ix->add(ids, docs, upsert);
+    return env.Undefined();
+  });
+}
+
+Napi::Value Delete(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    return Napi::Number::New(info.Env(), double(ix->remove(idsArg(info, 0, "ids"))));
+  });
+}
+
+Napi::Value Compact(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    self(info)->compact();
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value Train(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    auto s = typedArrayArg<float>(info, 0, napi_float32_array, "sample");
+    if (s.length % ix->options().dim != 0)
+      throwError(info.Env(), codes::kDimensionMismatch, "sample length is not a multiple of dim");
+    ix->train(s.data, s.length / ix->options().dim);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value Size(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value { return Napi::Number::New(info.Env(), double(self(info)->size())); });
+}
+
+Napi::Value Has(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    return Napi::Boolean::New(info.Env(), ix->has(oneIdArg(info, 0), 0));
+  });
+}
+
+Napi::Value Get(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    std::vector<float> v = ix->get(oneIdArg(info, 0), 0);
+    Napi::Float32Array a = Napi::Float32Array::New(info.Env(), v.size());
+    if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));
+    return a;
+  });
+}
+
+Napi::Value Ids(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    return hitsToJs(info.Env(), self(info)->ids()).As<Napi::Object>().Get("ids");
+  });
+}
+
+// search(query, k, filterMode, filterIds)
+Napi::Value Search(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    QueryArg q = queryArg(info, 0, ix->options().dim);
+    const size_t k = kArg(info, 1);
+    Filter f = filterArg(info, 2);
+    return hitsToJs(info.Env(), ix->search(q.data, q.nq, k, f));
+  });
+}
+
+Napi::Value SearchAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    QueryArg q = queryArg(info, 0, ix->options().dim);
+    const size_t k = kArg(info, 1);
+    auto f = std::make_shared<Filter>(filterArg(info, 2));
+    auto hits = std::make_shared<SearchHits>();
+    auto* w = new PromiseWorker(
+        info.Env(), info, [ix, q, k, f, hits] { *hits = ix->search(q.data, q.nq, k, *f); },
+        [hits](Napi::Env env) -> Napi::Value { return hitsToJs(env, *hits); });
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
+Napi::Value batchToJs(Napi::Env env, const std::vector<SearchHits>& all) {
+  Napi::Array a = Napi::Array::New(env, all.size());
+  for (size_t i = 0; i < all.size(); ++i) a.Set(uint32_t(i), hitsToJs(env, all[i]));
+  return a;
+}
+
+// searchBatch(queries, queryOffsets, k, filterMode, filterIds)
+Napi::Value SearchBatch(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    BatchQueryArg q = batchQueryArg(info, 0, ix->options().dim);
+    const size_t k = kArg(info, 2);
+    Filter f = filterArg(info, 3);
+    return batchToJs(info.Env(), ix->searchBatch(q.data, q.offsets, q.n, k, f));
+  });
+}
+
+Napi::Value SearchBatchAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    BatchQueryArg q = batchQueryArg(info, 0, ix->options().dim);
+    const size_t k = kArg(info, 2);
+    auto f = std::make_shared<Filter>(filterArg(info, 3));
+    auto out = std::make_shared<std::vector<SearchHits>>();
+    auto* w = new PromiseWorker(
+        info.Env(), info, [ix, q, k, f, out] { *out = ix->searchBatch(q.data, q.offsets, q.n, k, *f); },
+        [out](Napi::Env env) -> Napi::Value { return batchToJs(env, *out); });
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
+Napi::Value Save(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    if (info.Length() < 1 || !info[0].IsString()) throwInvalid(info.Env(), "path must be a string");
+    ix->save(info[0].As<Napi::String>().Utf8Value());
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto ix = self(info);
+    const mvindex::IndexStats s = ix->stats();
+    const IndexOptions& o = ix->options();
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("storage", mvindex::storageName(o.storage));
+    r.Set("dim", double(o.dim));
+    r.Set("documents", double(s.documents));
+    r.Set("tokens", double(s.tokens));
+    r.Set("deletedDocuments", double(s.deletedDocuments));
+    r.Set("deletedTokens", double(s.deletedTokens));
+    r.Set("bytesPerToken", s.bytesPerToken);
+    r.Set("tokenBytes", double(s.tokenBytes));
+    r.Set("totalBytes", double(s.totalBytes));
+    r.Set("mapped", s.mapped);
+    return r;
+  });
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto ix = self(info);
+    const IndexOptions& o = ix->options();
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("dim", double(o.dim));
+    r.Set("storage", mvindex::storageName(o.storage));
+    const IdKind k = ix->idKind();
+    r.Set("idType", k == IdKind::Unset ? env.Undefined() : Napi::String::New(env, mvindex::idKindName(k)));
+    r.Set("poolFactor", o.pooling.factor);
+    r.Set("protectedTokens", double(o.pooling.protectedTokens));
+    r.Set("compactThreshold", o.compactThreshold);
+    r.Set("readOnly", ix->readOnly());
+    return r;
+  });
+}
+
+// poolTokens(rows f32, dim, poolFactor, protectedTokens) -> pooled rows (the add-time transform)
+Napi::Value PoolTokens(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto rows = typedArrayArg<float>(info, 0, napi_float32_array, "tokens");
+    const uint32_t dim = uint32Arg(info, 1, "dim");
+    if (dim == 0 || rows.length % dim != 0) throwError(env, codes::kDimensionMismatch, "tokens length is not a multiple of dim");
+    mvindex::PoolingOptions o;
+    o.factor = numberArg(info, 2, "poolFactor");
+    if (!(o.factor >= 1) || !std::isfinite(o.factor)) throwInvalid(env, "poolFactor must be a finite number >= 1");
+    o.protectedTokens = uint32Arg(info, 3, "protectedTokens");
+    std::vector<float> out;
+    mvindex::poolTokens(rows.data, static_cast<uint32_t>(rows.length / dim), dim, o, out);
+    Napi::Float32Array a = Napi::Float32Array::New(env, out.size());
+    if (!out.empty()) std::memcpy(a.Data(), out.data(), out.size() * sizeof(float));
+    return a;
+  });
+}
+
+Napi::Function IndexWrap::define(Napi::Env env) {
+  struct M { const char* name; Napi::Value (*fn)(const Napi::CallbackInfo&); };
+  static const M methods[] = {
+      {"add", Add}, {"delete", Delete}, {"compact", Compact}, {"train", Train}, {"size", Size},
+      {"has", Has}, {"get", Get}, {"ids", Ids}, {"search", Search}, {"searchAsync", SearchAsync},
+      {"searchBatch", SearchBatch}, {"searchBatchAsync", SearchBatchAsync}, {"save", Save},
+      {"stats", Stats}, {"info", Info},
+  };
+  std::vector<PropertyDescriptor> props;
+  for (const M& m : methods) props.push_back(InstanceValue(m.name, Napi::Function::New(env, m.fn, m.name)));
+  return DefineClass(env, "MultiVectorIndex", props);
+}
+
+}  // namespace
+
+void initMultiVectorIndex(Napi::Env env, Napi::Object exports) {
+  exports.Set("MultiVectorIndex", IndexWrap::define(env));
+  exports.Set("mvPoolTokens", Napi::Function::New(env, PoolTokens, "mvPoolTokens"));
+}
+
+}  // namespace maxsim::binding

@@ -1,0 +1,121 @@
+// Element-wise token storage: every token is encoded on its own (no codec to train) and scored
+// by the dispatched fused MaxSim kernels of native/kernels (kernelsFor(activeSimdLevel())).
+//
+// layout per segment: codes (capacity, tokenBytes(type, dim)) bytes, row-major;
+//                     int8 only: scales (capacity) f32, value = code * scale.
+#pragma once
+#include <vector>
+
+#include "../core/aligned_buffer.h"
+#include "../kernels/kernels.h"
+#include "token_store.h"
+
+namespace maxsim::mvindex {
+
+class DenseTokenStore : public TokenStore {
+ public:
+  // Rows per segment: big enough that a segment's allocation is amortised, small enough that
+  // the unused tail of the last one is cheap (untouched pages are never resident anyway).
+  static constexpr uint32_t kSegmentRows = 1u << 16;
+
+  DenseTokenStore(uint32_t dim, ElementType type);
+
+  ElementType elementType() const { return type_; }
+  double bytesPerToken() const override;
+  TokenRange reserve(uint32_t count) override;
+  void encode(const TokenRange& r, const float* rows) override;
+  void copyFrom(const TokenStore& src, const TokenRange& from, const TokenRange& to) override;
+  void decode(const TokenRange& r, float* out) const override;
+  std::unique_ptr<ScoringQuery> prepare(const float* query, uint32_t nq) const override;
+  float score(const ScoringQuery& q, const TokenRange& r, bool* nonFinite) const override;
+  Mark mark() const override;
+  void rollback(const Mark& m) override;
+  size_t rows() const override { return rows_; }
+  size_t allocatedBytes() const override;
+  bool borrowed() const override { return borrowed_; }
+  void saveCodec(FileWriter&) const override {}
+  void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override;
+  void loadCodec(FileReader&) override {}
+  void loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) override;
+
+ protected:
+  // The element conversions, n rows at a time.
+  virtual void encodeRows(const float* in, size_t n, uint8_t* codes, float* scales) const = 0;
+  virtual void decodeRows(const uint8_t* codes, const float* scales, size_t n, float* out) const = 0;
+  size_t codeBytes() const { return codeBytes_; }
+
+ private:
+  struct Segment {
+    uint8_t* codes = nullptr;
+    float* scales = nullptr;
+    uint32_t capacity = 0, used = 0;
+    AlignedBuffer ownedCodes, ownedScales;
+  };
+  const uint8_t* codesAt(const TokenRange& r) const { return segments_[r.segment].codes + size_t(r.row) * codeBytes_; }
+  const float* scalesAt(const TokenRange& r) const {
+    return segments_[r.segment].scales ? segments_[r.segment].scales + r.row : nullptr;
+  }
+
+  ElementType type_;
+  size_t codeBytes_;
+  bool hasScales_;
+  std::vector<Segment> segments_;
+  size_t rows_ = 0;
+  bool borrowed_ = false;
+  std::shared_ptr<FileReader> keep_;
+};
+
+class F32TokenStore final : public DenseTokenStore {
+ public:
+  explicit F32TokenStore(uint32_t dim) : DenseTokenStore(dim, ElementType::F32) {}
+  StorageKind kind() const override { return StorageKind::F32; }
+  std::unique_ptr<TokenStore> emptyClone() const override { return std::make_unique<F32TokenStore>(dim_); }
+ protected:
+  void encodeRows(const float* in, size_t n, uint8_t* codes, float* scales) const override;
+  void decodeRows(const uint8_t* codes, const float* scales, size_t n, float* out) const override;
+};
+
+class F16TokenStore final : public DenseTokenStore {
+ public:
+  explicit F16TokenStore(uint32_t dim) : DenseTokenStore(dim, ElementType::F16) {}
+  StorageKind kind() const override { return StorageKind::F16; }
+  std::unique_ptr<TokenStore> emptyClone() const override { return std::make_unique<F16TokenStore>(dim_); }
+ protected:
+  void encodeRows(const float* in, size_t n, uint8_t* codes, float* scales) const override;
+  void decodeRows(const uint8_t* codes, const float* scales, size_t n, float* out) const override;
+};
+
+class Bf16TokenStore final : public DenseTokenStore {
+ public:
+  explicit Bf16TokenStore(uint32_t dim) : DenseTokenStore(dim, ElementType::BF16) {}
+  StorageKind kind() const override { return StorageKind::BF16; }
+  std::unique_ptr<TokenStore> emptyClone() const override { return std::make_unique<Bf16TokenStore>(dim_); }
+ protected:
+  void encodeRows(const float* in, size_t n, uint8_t* codes, float* scales) const override;
+  void decodeRows(const uint8_t* codes, const float* scales, size_t n, float* out) const override;
+};
+
+// Symmetric per-token int8 (scale = max|x| / 127).
+class Int8TokenStore final : public DenseTokenStore {
+ public:
+  explicit Int8TokenStore(uint32_t dim) : DenseTokenStore(dim, ElementType::Int8) {}
+  StorageKind kind() const override { return StorageKind::Int8; }
+  std::unique_ptr<TokenStore> emptyClone() const override { return std::make_unique<Int8TokenStore>(dim_); }
+ protected:
+  void encodeRows(const float* in, size_t n, uint8_t* codes, float* scales) const override;
+  void decodeRows(const uint8_t* codes, const float* scales, size_t n, float* out) const override;
+};
+
+// Sign bits (x > 0), scored as dim - 2 * hamming; decodes to +1 / -1 per dimension, the vectors
+// whose dot products those scores are.
+class BinaryTokenStore final : public DenseTokenStore {
+ public:
+  explicit BinaryTokenStore(uint32_t dim) : DenseTokenStore(dim, ElementType::Binary) {}
+  StorageKind kind() const override { return StorageKind::Binary; }
+  std::unique_ptr<TokenStore> emptyClone() const override { return std::make_unique<BinaryTokenStore>(dim_); }
+ protected:
+  void encodeRows(const float* in, size_t n, uint8_t* codes, float* scales) const override;
+  void decodeRows(const uint8_t* codes, const float* scales, size_t n, float* out) const override;
+};
+
+}  // namespace maxsim::mvindex

@@ -1,0 +1,360 @@
+#include "multi_vector_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string_view>
+#include <unordered_set>
+
+#include "../core/error.h"
+#include "../core/thread_pool.h"
+#include "../scoring/topk.h"
+
+namespace maxsim::mvindex {
+namespace {
+
+// Documents encoded per step of add(): bounds the pooled copies alive at once.
+constexpr size_t kAddChunkDocs = 512;
+
+size_t grainFor(size_t n) {
+  const size_t threads = static_cast<size_t>(threadCount());
+  const size_t g = n / (threads * 16);
+  return g < 1 ? 1 : (g > 256 ? 256 : g);
+}
+
+void checkFiniteRows(const float* v, size_t n, size_t doc) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i]))
+      throw Error(codes::kNonFinite, "document " + std::to_string(doc) + " contains NaN or Infinity");
+}
+
+void checkQueryRows(const float* q, uint32_t nq, uint32_t dim, const std::string& what) {
+  if (nq == 0) throw Error(codes::kEmptyQuery, what + " has no tokens");
+  for (size_t i = 0; i < size_t(nq) * dim; ++i)
+    if (!std::isfinite(q[i])) throw Error(codes::kNonFinite, what + " contains NaN or Infinity");
+}
+
+}  // namespace
+
+MultiVectorIndex::MultiVectorIndex(const IndexOptions& o) : options_(o) {
+  if (o.dim < 1 || o.dim > 65536) throw Error(codes::kInvalidArgument, "dim must be an integer in [1, 65536]");
+  if (!(o.pooling.factor >= 1.0) || !std::isfinite(o.pooling.factor))
+    throw Error(codes::kInvalidArgument, "poolFactor must be a finite number >= 1");
+  if (!(o.compactThreshold > 0.0 && o.compactThreshold <= 1.0))
+    throw Error(codes::kInvalidArgument, "compactThreshold must be in (0, 1]");
+  store_ = createTokenStore(o.storage, o.dim);
+  idMap_.setKind(o.idKind);
+}
+
+IdKind MultiVectorIndex::idKind() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return idMap_.kind();
+}
+
+void MultiVectorIndex::requireWritable() const {
+  if (readOnly_) throw Error(codes::kInvalidArgument, "this index was loaded with { mmap: true } and is read-only");
+}
+
+void MultiVectorIndex::checkFiniteDocs(const DocumentBatch& docs) const {
+  const uint32_t dim = options_.dim;
+  parallelFor(docs.rows.size(), grainFor(docs.rows.size()), [&](size_t b, size_t e) {
+    for (size_t d = b; d < e; ++d) checkFiniteRows(docs.rows[d], size_t(docs.counts[d]) * dim, d);
+  });
+}
+
+void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool upsert) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  requireWritable();
+  const size_t n = ids.size();
+  if (docs.rows.size() != n || docs.counts.size() != n)
+    throw Error(codes::kInvalidArgument, "ids has " + std::to_string(n) + " entries but there are " +
+                                             std::to_string(docs.counts.size()) + " documents");
+  idMap_.checkKind(ids, false);
+  // Duplicates inside the batch, then against the index.
+  if (ids.kind == IdKind::String) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(n * 2);
+    for (size_t i = 0; i < n; ++i)
+      if (!seen.insert(ids.strings[i]).second)
+        throw Error(codes::kDuplicateId, "id " + describeId(ids, i) + " appears twice in this batch");
+  } else {
+    std::unordered_set<uint64_t> seen;
+    seen.reserve(n * 2);
+    for (size_t i = 0; i < n; ++i)
+      if (!seen.insert(ids.numbers[i]).second)
+        throw Error(codes::kDuplicateId, "id " + describeId(ids, i) + " appears twice in this batch");
+  }
+  if (!upsert)
+    for (size_t i = 0; i < n; ++i)
+      if (idMap_.find(ids, i) != IdMap::kNone)
+        throw Error(codes::kDuplicateId, "id " + describeId(ids, i) + " is already in the index (use upsert)");
+  checkFiniteDocs(docs);
+  if (n == 0) return;
+
+  // A compressed store trains its codec on the first batch (pooled as it will be stored).
+  if (!store_->trained()) {
+    std::vector<float> sample, pooled;
+    for (size_t d = 0; d < n; ++d) {
+      poolTokens(docs.rows[d], docs.counts[d], options_.dim, options_.pooling, pooled);
+      sample.insert(sample.end(), pooled.begin(), pooled.end());
+    }
+    store_->train(sample.data(), sample.size() / options_.dim);
+  }
+
+  const TokenStore::Mark mark = store_->mark();
+  std::vector<TokenRange> newRanges(n);
+  try {
+    std::vector<std::vector<float>> pooled;
+    for (size_t c0 = 0; c0 < n; c0 += kAddChunkDocs) {
+      const size_t c1 = std::min(n, c0 + kAddChunkDocs);
+      if (options_.pooling.enabled()) {
+        pooled.assign(c1 - c0, {});
+        parallelFor(c1 - c0, 1, [&](size_t b, size_t e) {
+          for (size_t d = b; d < e; ++d) poolTokens(docs.rows[c0 + d], docs.counts[c0 + d], options_.dim, options_.pooling, pooled[d]);
+        });
+      }
+      for (size_t d = c0; d < c1; ++d) {
+        const uint32_t count = options_.pooling.enabled()
+                                   ? static_cast<uint32_t>(pooled[d - c0].size() / options_.dim)
+                                   : docs.counts[d];
+        newRanges[d] = store_->reserve(count);
+      }
+      // Encode straight from the caller's buffer (or the chunk's pooled rows) into the store.
+      parallelFor(c1 - c0, grainFor(c1 - c0), [&](size_t b, size_t e) {
+        for (size_t d = b; d < e; ++d) {
+          const float* src = options_.pooling.enabled() ? pooled[d].data() : docs.rows[c0 + d];
+          store_->encode(newRanges[c0 + d], src);
+        }
+      });
+    }
+    ranges_.reserve(ranges_.size() + n);
+    alive_.reserve(alive_.size() + n);
+  } catch (...) {
+    store_->rollback(mark);
+    throw;
+  }
+  // Commit: nothing below allocates more than was reserved, except the id map's nodes.
+  idMap_.checkKind(ids, true);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t old = idMap_.find(ids, i);
+    if (old != IdMap::kNone) kill(old);
+    idMap_.append(ids, i);
+    ranges_.push_back(newRanges[i]);
+    alive_.push_back(1);
+    liveDocs_++;
+    liveTokens_ += newRanges[i].count;
+  }
+  maybeCompact();
+}
+
+void MultiVectorIndex::kill(uint32_t slot) {
+  alive_[slot] = 0;
+  idMap_.erase(slot);
+  liveDocs_--;
+  liveTokens_ -= ranges_[slot].count;
+  deadDocs_++;
+  deadTokens_ += ranges_[slot].count;
+}
+
+size_t MultiVectorIndex::remove(const IdList& ids) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  requireWritable();
+  idMap_.checkKind(ids, false);
+  std::vector<uint32_t> slots(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    slots[i] = idMap_.find(ids, i);
+    if (slots[i] == IdMap::kNone) throw Error(codes::kUnknownId, "id " + describeId(ids, i) + " is not in the index");
+  }
+  size_t removed = 0;
+  for (uint32_t s : slots)
+    if (alive_[s]) {  // an id repeated in the list is deleted once
+      kill(s);
+      removed++;
+    }
+  maybeCompact();
+  return removed;
+}
+
+void MultiVectorIndex::maybeCompact() {
+  if (deadDocs_ == 0) return;
+  const double t = options_.compactThreshold;
+  const bool tokens = double(deadTokens_) > t * double(deadTokens_ + liveTokens_);
+  const bool docs = double(deadDocs_) > t * double(deadDocs_ + liveDocs_);
+  if (t < 1.0 && (tokens || docs)) compactLocked();
+}
+
+void MultiVectorIndex::compact() {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  requireWritable();
+  compactLocked();
+}
+
+void MultiVectorIndex::compactLocked() {
+  if (deadDocs_ == 0) return;
+  std::unique_ptr<TokenStore> fresh = store_->emptyClone();
+  std::vector<uint32_t> keep;
+  keep.reserve(liveDocs_);
+  for (uint32_t s = 0; s < ranges_.size(); ++s)
+    if (alive_[s]) keep.push_back(s);
+  std::vector<TokenRange> ranges(keep.size());
+  for (size_t i = 0; i < keep.size(); ++i) ranges[i] = fresh->reserve(ranges_[keep[i]].count);
+  parallelFor(keep.size(), grainFor(keep.size()), [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) fresh->copyFrom(*store_, ranges_[keep[i]], ranges[i]);
+  });
+  idMap_.compact(keep);
+  store_ = std::move(fresh);
+  ranges_ = std::move(ranges);
+  alive_.assign(ranges_.size(), 1);
+  deadDocs_ = deadTokens_ = 0;
+}
+
+void MultiVectorIndex::train(const float* rows, size_t n) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  requireWritable();
+  checkFiniteRows(rows, n * options_.dim, 0);
+  if (n == 0) throw Error(codes::kInvalidArgument, "the training sample has no rows");
+  store_->train(rows, n);
+}
+
+size_t MultiVectorIndex::size() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return liveDocs_;
+}
+
+bool MultiVectorIndex::has(const IdList& ids, size_t i) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return idMap_.find(ids, i) != IdMap::kNone;
+}
+
+std::vector<float> MultiVectorIndex::get(const IdList& ids, size_t i) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  const uint32_t slot = idMap_.find(ids, i);
+  if (slot == IdMap::kNone) throw Error(codes::kUnknownId, "id " + describeId(ids, i) + " is not in the index");
+  std::vector<float> out(size_t(ranges_[slot].count) * options_.dim);
+  store_->decode(ranges_[slot], out.data());
+  return out;
+}
+
+void MultiVectorIndex::fillHits(const uint32_t* slots, const float* scores, size_t n, SearchHits& out) const {
+  out.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
+  out.scores.assign(scores, scores + n);
+  if (out.kind == IdKind::String) {
+    out.strings.resize(n);
+    for (size_t i = 0; i < n; ++i) out.strings[i] = idMap_.stringAt(slots[i]);
+  } else {
+    out.numbers.resize(n);
+    for (size_t i = 0; i < n; ++i) out.numbers[i] = idMap_.numberAt(slots[i]);
+  }
+}
+
+SearchHits MultiVectorIndex::ids() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<uint32_t> slots;
+  for (uint32_t s = 0; s < alive_.size(); ++s)
+    if (alive_[s]) slots.push_back(s);
+  std::vector<float> zeros(slots.size(), 0.f);
+  SearchHits h;
+  fillHits(slots.data(), zeros.data(), slots.size(), h);
+  h.scores.clear();
+  return h;
+}
+
+// Live slots the filter lets through, in slot order (so ties rank the earlier document first).
+std::vector<uint32_t> MultiVectorIndex::candidates(const Filter& f) const {
+  std::vector<uint32_t> out;
+  if (f.mode == Filter::Mode::None) {
+    out.reserve(liveDocs_);
+    for (uint32_t s = 0; s < alive_.size(); ++s)
+      if (alive_[s]) out.push_back(s);
+    return out;
+  }
+  if (f.ids.size() && idMap_.kind() != IdKind::Unset && f.ids.kind != idMap_.kind())
+    throw Error(codes::kInvalidArgument, std::string("filter ids must be ") + idKindName(idMap_.kind()) + " ids like the index's");
+  std::vector<uint8_t> listed(alive_.size(), 0);
+  for (size_t i = 0; i < f.ids.size(); ++i) {
+    const uint32_t s = idMap_.find(f.ids, i);  // ids not in the index are ignored
+    if (s != IdMap::kNone) listed[s] = 1;
+  }
+  const uint8_t want = f.mode == Filter::Mode::Allow ? 1 : 0;
+  for (uint32_t s = 0; s < alive_.size(); ++s)
+    if (alive_[s] && listed[s] == want) out.push_back(s);
+  return out;
+}
+
+SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, const Filter& filter) const {
+  if (k == 0) throw Error(codes::kInvalidArgument, "k must be a positive integer");
+  checkQueryRows(query, nq, options_.dim, "query");
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  const std::vector<uint32_t> cand = candidates(filter);
+  SearchHits hits;
+  hits.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
+  if (cand.empty()) return hits;
+  std::unique_ptr<ScoringQuery> q = store_->prepare(query, nq);
+  std::vector<float> scores(cand.size());
+  parallelFor(cand.size(), grainFor(cand.size()), [&](size_t b, size_t e) {
+    bool nonFinite = false;
+    for (size_t i = b; i < e; ++i) scores[i] = store_->score(*q, ranges_[cand[i]], &nonFinite);
+    if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+  });
+  const size_t kk = std::min(k, cand.size());
+  std::vector<uint32_t> idx(kk);
+  std::vector<float> best(kk);
+  selectTopK(scores.data(), cand.size(), kk, idx.data(), best.data());
+  for (auto& i : idx) i = cand[i];
+  fillHits(idx.data(), best.data(), kk, hits);
+  return hits;
+}
+
+std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, const uint32_t* qoff, size_t nqueries,
+                                                      size_t k, const Filter& filter) const {
+  if (k == 0) throw Error(codes::kInvalidArgument, "k must be a positive integer");
+  const uint32_t dim = options_.dim;
+  for (size_t i = 0; i < nqueries; ++i)
+    checkQueryRows(queries + size_t(qoff[i]) * dim, qoff[i + 1] - qoff[i], dim, "query " + std::to_string(i));
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  const std::vector<uint32_t> cand = candidates(filter);
+  std::vector<SearchHits> out(nqueries);
+  for (auto& h : out) h.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
+  if (cand.empty() || nqueries == 0) return out;
+  std::vector<std::unique_ptr<ScoringQuery>> prepared(nqueries);
+  for (size_t i = 0; i < nqueries; ++i)
+    prepared[i] = store_->prepare(queries + size_t(qoff[i]) * dim, qoff[i + 1] - qoff[i]);
+  // layout: scores (nqueries, ncand). Documents outer, queries inner: a document's codes stay
+  // in cache while every query scores it.
+  const size_t nc = cand.size();
+  std::vector<float> scores(nqueries * nc);
+  parallelFor(nc, grainFor(nc), [&](size_t b, size_t e) {
+    bool nonFinite = false;
+    for (size_t i = b; i < e; ++i)
+      for (size_t qi = 0; qi < nqueries; ++qi) scores[qi * nc + i] = store_->score(*prepared[qi], ranges_[cand[i]], &nonFinite);
+    if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+  });
+  const size_t kk = std::min(k, nc);
+  parallelFor(nqueries, 1, [&](size_t b, size_t e) {
+    std::vector<uint32_t> idx(kk);
+    std::vector<float> best(kk);
+    for (size_t qi = b; qi < e; ++qi) {
+      selectTopK(scores.data() + qi * nc, nc, kk, idx.data(), best.data());
+      for (auto& i : idx) i = cand[i];
+      fillHits(idx.data(), best.data(), kk, out[qi]);
+    }
+  });
+  return out;
+}
+
+IndexStats MultiVectorIndex::stats() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  IndexStats s;
+  s.documents = liveDocs_;
+  s.tokens = liveTokens_;
+  s.deletedDocuments = deadDocs_;
+  s.deletedTokens = deadTokens_;
+  s.bytesPerToken = store_->bytesPerToken();
+  s.tokenBytes = static_cast<size_t>(std::llround(double(liveTokens_) * s.bytesPerToken));
+  s.totalBytes = store_->allocatedBytes() + store_->codecBytes() + ranges_.capacity() * sizeof(TokenRange) +
+                 alive_.capacity() + idMap_.memoryBytes();
+  s.mapped = store_->borrowed();
+  return s;
+}
+
+}  // namespace maxsim::mvindex

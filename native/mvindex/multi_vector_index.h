@@ -1,0 +1,113 @@
+// MultiVectorIndex: documents (sets of token embeddings) in, exact MaxSim search out.
+//
+// A document lives in one slot: its TokenRange in the store, an alive flag, its external id.
+// Deleting tombstones the slot (the id is forgotten at once, the tokens stay until compaction);
+// compact() rebuilds the store with the live slots only, copying codes without re-encoding,
+// and runs by itself once tombstones pass `compactThreshold` of the tokens or documents.
+//
+// Concurrency: searches (sync or on a worker) share a reader lock; add, delete, compact and
+// train take the writer lock, so a mutation waits for running searches and never races them.
+#pragma once
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "id_map.h"
+#include "token_pooling.h"
+#include "token_store.h"
+
+namespace maxsim::mvindex {
+
+struct IndexOptions {
+  uint32_t dim = 0;
+  StorageKind storage = StorageKind::F32;
+  IdKind idKind = IdKind::Unset;  // fixed by the first add when unset
+  PoolingOptions pooling;
+  double compactThreshold = 0.25;  // (0, 1]; 1 compacts only when asked
+};
+
+// Documents handed to add(): document i is counts[i] rows starting at rows[i] (f32, dim wide).
+// The pointers are the caller's buffers, read in place and never copied whole.
+struct DocumentBatch {
+  std::vector<const float*> rows;
+  std::vector<uint32_t> counts;
+};
+
+struct Filter {
+  enum class Mode { None, Allow, Deny };
+  Mode mode = Mode::None;
+  IdList ids;
+};
+
+// One query's results, best first (ties: earlier-added document first).
+struct SearchHits {
+  IdKind kind = IdKind::Number;
+  std::vector<uint64_t> numbers;
+  std::vector<std::string> strings;
+  std::vector<float> scores;
+};
+
+struct IndexStats {
+  size_t documents = 0, tokens = 0;
+  size_t deletedDocuments = 0, deletedTokens = 0;
+  double bytesPerToken = 0;
+  size_t tokenBytes = 0;  // live tokens in stored form
+  size_t totalBytes = 0;  // token arrays held (allocated or mapped) + codec + tables + ids
+  bool mapped = false;
+};
+
+class MultiVectorIndex {
+ public:
+  explicit MultiVectorIndex(const IndexOptions& options);
+  static std::unique_ptr<MultiVectorIndex> load(const std::string& path, bool mmap);
+
+  const IndexOptions& options() const { return options_; }
+  bool readOnly() const { return readOnly_; }
+  IdKind idKind() const;
+
+  // Adds documents. Without upsert an id already present (or repeated in the batch) gives
+  // ERR_DUPLICATE_ID; with upsert it replaces the stored document. All-or-nothing.
+  void add(const IdList& ids, const DocumentBatch& docs, bool upsert);
+  // Deletes documents; an unknown id gives ERR_UNKNOWN_ID and deletes nothing. Returns the count.
+  size_t remove(const IdList& ids);
+  void compact();
+  // Trains a compressed storage's codec on a sample (no-op for element-wise storage).
+  void train(const float* rows, size_t n);
+
+  size_t size() const;
+  bool has(const IdList& ids, size_t i) const;
+  // The stored tokens of one document decoded to f32, (count, dim) row-major.
+  std::vector<float> get(const IdList& ids, size_t i) const;
+  // Ids of the live documents, in slot order.
+  SearchHits ids() const;
+
+  SearchHits search(const float* query, uint32_t nq, size_t k, const Filter& filter) const;
+  // queryOffsets: nqueries + 1 prefix sums in rows of `queries`.
+  std::vector<SearchHits> searchBatch(const float* queries, const uint32_t* queryOffsets, size_t nqueries, size_t k,
+                                      const Filter& filter) const;
+
+  void save(const std::string& path) const;
+  IndexStats stats() const;
+
+ private:
+  MultiVectorIndex() = default;
+  void requireWritable() const;
+  void checkFiniteDocs(const DocumentBatch& docs) const;
+  void kill(uint32_t slot);
+  void maybeCompact();
+  void compactLocked();
+  std::vector<uint32_t> candidates(const Filter& filter) const;
+  void fillHits(const uint32_t* slots, const float* scores, size_t n, SearchHits& out) const;
+
+  IndexOptions options_;
+  std::unique_ptr<TokenStore> store_;
+  IdMap idMap_;
+  std::vector<TokenRange> ranges_;  // per slot
+  std::vector<uint8_t> alive_;      // per slot
+  size_t liveDocs_ = 0, liveTokens_ = 0, deadDocs_ = 0, deadTokens_ = 0;
+  bool readOnly_ = false;
+  mutable std::shared_mutex mutex_;
+};
+
+}  // namespace maxsim::mvindex
