@@ -20,3 +20,7 @@ export { VectorSet, loadSift10k, readFvecs, readIvecs } from './datasets/vecs';
 export { dataDir, cacheDir } from './datasets/paths';
 export { FdeOptions, fdeDimension, encodeFde, encodeFdeBatch, encodeFdeBatchAsync } from './muvera';
 export { DeviceDocuments } from './gpu';
+export {
+  MultiVectorIndex, MultiVectorIndexOptions, MultiVectorStorage, MultiVectorIndexStats, SearchOptions, SearchFilter,
+  SearchResult, LoadOptions, DocId, IdType, poolTokens,
+} from './multi_vector_index';

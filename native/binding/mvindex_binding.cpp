@@ -5,6 +5,7 @@
 //
 // Ids cross the boundary as a Float64Array (integer ids, 0 .. 2^53-1) or an Array of strings.
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 #include "../core/error.h"
@@ -370,6 +371,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
     r.Set("bytesPerToken", s.bytesPerToken);
     r.Set("tokenBytes", double(s.tokenBytes));
     r.Set("totalBytes", double(s.totalBytes));
+    r.Set("allocatedBytes", double(s.allocatedBytes));
     r.Set("mapped", s.mapped);
     return r;
   });
@@ -420,9 +422,12 @@ Napi::Function IndexWrap::define(Napi::Env env) {
       {"searchBatch", SearchBatch}, {"searchBatchAsync", SearchBatchAsync}, {"save", Save},
       {"stats", Stats}, {"info", Info},
   };
-  std::vector<PropertyDescriptor> props;
-  for (const M& m : methods) props.push_back(InstanceValue(m.name, Napi::Function::New(env, m.fn, m.name)));
-  return DefineClass(env, "MultiVectorIndex", props);
+  // Plain functions on the prototype (a class template only takes primitives): each checks the
+  // tag of `this` itself, which ObjectWrap's InstanceMethod would not.
+  Napi::Function ctor = DefineClass(env, "MultiVectorIndex", {});
+  Napi::Object proto = ctor.Get("prototype").As<Napi::Object>();
+  for (const M& m : methods) proto.Set(m.name, Napi::Function::New(env, m.fn, m.name));
+  return ctor;
 }
 
 }  // namespace

@@ -351,8 +351,11 @@ IndexStats MultiVectorIndex::stats() const {
   s.deletedTokens = deadTokens_;
   s.bytesPerToken = store_->bytesPerToken();
   s.tokenBytes = static_cast<size_t>(std::llround(double(liveTokens_) * s.bytesPerToken));
-  s.totalBytes = store_->allocatedBytes() + store_->codecBytes() + ranges_.capacity() * sizeof(TokenRange) +
-                 alive_.capacity() + idMap_.memoryBytes();
+  // Rows still held (tombstoned ones until compaction) in stored form, plus the tables. The
+  // unused tail of the last segment is left out: its pages are never touched.
+  s.totalBytes = static_cast<size_t>(std::llround(double(store_->rows()) * s.bytesPerToken)) + store_->codecBytes() +
+                 ranges_.capacity() * sizeof(TokenRange) + alive_.capacity() + idMap_.memoryBytes();
+  s.allocatedBytes = store_->allocatedBytes();
   s.mapped = store_->borrowed();
   return s;
 }

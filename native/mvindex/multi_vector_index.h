@@ -53,7 +53,8 @@ struct IndexStats {
   size_t deletedDocuments = 0, deletedTokens = 0;
   double bytesPerToken = 0;
   size_t tokenBytes = 0;  // live tokens in stored form
-  size_t totalBytes = 0;  // token arrays held (allocated or mapped) + codec + tables + ids
+  size_t totalBytes = 0;      // rows held in stored form + codec + per-document tables + ids
+  size_t allocatedBytes = 0;  // token arrays' reserved (or mapped) capacity
   bool mapped = false;
 };
 

@@ -1,0 +1,397 @@
+/**
+ * MultiVectorIndex: a collection of documents, each a set of token embeddings (ColBERT-style),
+ * searched exactly by MaxSim over any storage form, persisted in one checksummed file.
+ *
+ * Ids: an index holds either integer ids (0 .. 2^53 - 1) or string ids, fixed by `idType` or by
+ * the first add. Results carry ids as a Float64Array for integer ids (exact for every id
+ * allowed, and cheaper to use from JS than a BigUint64Array) or a string[] for string ids.
+ */
+import { MaxsimError, awaitNative, callNative, invalidParameter } from './errors';
+import { native } from './native';
+import { checkDim, checkFloat32, checkK, checkOffsets, checkQuery, checkUint32 } from './validate';
+import { NativeIndex, NativeIndexConstructor } from './mvindex/native_index';
+
+export type MultiVectorStorage = 'f32' | 'f16' | 'bf16' | 'int8' | 'binary' | 'pq' | 'residual';
+export const MULTI_VECTOR_STORAGES: readonly MultiVectorStorage[] = ['f32', 'f16', 'bf16', 'int8', 'binary', 'pq', 'residual'];
+
+export type DocId = number | string;
+export type IdType = 'number' | 'string';
+
+export interface MultiVectorIndexOptions {
+  /** Token dimension. */
+  dim: number;
+  /**
+   * How tokens are stored (default 'f32'):
+   * - 'f32' 4·dim bytes a token, exact;
+   * - 'f16' / 'bf16' 2·dim bytes;
+   * - 'int8' dim + 4 bytes (symmetric per-token scale; queries are quantized the same way);
+   * - 'binary' ceil(dim / 8) bytes (sign bits, scored by Hamming: dim − 2·hamming);
+   * - 'pq' / 'residual' are accepted here but not available in this build yet
+   *   (ERR_INVALID_ARGUMENT).
+   * The element-wise forms need no training; see docs/multi-vector-index.md for the codec rule.
+   */
+  storage?: MultiVectorStorage;
+  /** 'number' or 'string'; when omitted the first add decides. */
+  idType?: IdType;
+  /**
+   * Token pooling at add time (Clavié et al. 2024): the tokens after `protectedTokens` are
+   * clustered (Ward linkage, cosine distance) into max(floor(n / poolFactor), 1) clusters and
+   * each cluster's mean is stored. 1 (the default) stores every token.
+   */
+  poolFactor?: number;
+  /** Leading tokens of each document kept out of pooling (default 0). */
+  protectedTokens?: number;
+  /**
+   * Deleted (tombstoned) documents are dropped by compact(), which also runs by itself once
+   * tombstones exceed this fraction of the tokens or of the documents. (0, 1], default 0.25;
+   * 1 means only on request.
+   */
+  compactThreshold?: number;
+}
+
+/** An allow-list of ids (only these documents), or { allow } / { deny } lists. */
+export type SearchFilter = readonly DocId[] | { allow: readonly DocId[] } | { deny: readonly DocId[] };
+
+export interface SearchOptions {
+  /** Results to return (default 10). A k larger than the collection returns every document. */
+  k?: number;
+  filter?: SearchFilter;
+}
+
+/** One query's results, best first; ties rank the earlier-added document first. */
+export interface SearchResult {
+  ids: Float64Array | string[];
+  scores: Float32Array;
+}
+
+export interface MultiVectorIndexStats {
+  storage: MultiVectorStorage;
+  dim: number;
+  /** Live documents and their stored tokens (after pooling). */
+  documents: number;
+  tokens: number;
+  /** Tombstoned documents and tokens awaiting compaction. */
+  deletedDocuments: number;
+  deletedTokens: number;
+  /** Bytes one stored token takes (an int8 scale included). */
+  bytesPerToken: number;
+  /** Live tokens in stored form. */
+  tokenBytes: number;
+  /** Everything the index holds: stored rows (tombstones included), per-document tables, ids. */
+  totalBytes: number;
+  /** Capacity reserved for token arrays (or mapped). */
+  allocatedBytes: number;
+  /** Token arrays borrowed from a mapped file. */
+  mapped: boolean;
+}
+
+export interface LoadOptions {
+  /**
+   * Map the file read-only instead of reading it: token arrays are scored in place in the
+   * mapping, for every storage form, and the loaded index is read-only (add, delete, compact
+   * throw ERR_INVALID_ARGUMENT).
+   */
+  mmap?: boolean;
+}
+
+const Native = (native as unknown as { MultiVectorIndex: NativeIndexConstructor }).MultiVectorIndex;
+const handles = new WeakMap<object, NativeIndex>();
+
+function handle(self: unknown): NativeIndex {
+  const h = typeof self === 'object' && self !== null ? handles.get(self) : undefined;
+  if (!h) throw invalidParameter('this', 'a MultiVectorIndex');
+  return h;
+}
+
+/** ids -> what the addon takes: a Float64Array of integers or an array of strings. */
+function idsArg(ids: unknown, name: string, expectedKind: IdType | undefined): Float64Array | string[] {
+  let out: Float64Array | string[];
+  if (ids instanceof Float64Array) out = ids;
+  else if (ids instanceof Uint32Array || ids instanceof Int32Array || ids instanceof Uint16Array || ids instanceof Uint8Array)
+    out = Float64Array.from(ids);
+  else if (typeof BigUint64Array !== 'undefined' && ids instanceof BigUint64Array) {
+    out = new Float64Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidParameter(`${name}[${i}]`, 'an integer in [0, 2^53 - 1]', Number(ids[i]));
+      out[i] = Number(ids[i]);
+    }
+  } else if (Array.isArray(ids)) {
+    if (ids.length === 0) out = expectedKind === 'string' ? [] : new Float64Array(0);
+    else if (typeof ids[0] === 'string') {
+      ids.forEach((v, i) => { if (typeof v !== 'string') throw invalidParameter(`${name}[${i}]`, 'a string like the other ids', v); });
+      out = ids as string[];
+    } else {
+      const f = new Float64Array(ids.length);
+      ids.forEach((v, i) => { f[i] = v as number; });
+      out = f;
+    }
+  } else {
+    throw invalidParameter(name, 'an array of integers or strings (or an integer TypedArray)', ids);
+  }
+  if (out instanceof Float64Array) {
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i];
+      if (!Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) {
+        const raw = Array.isArray(ids) ? ids[i] : v;
+        throw invalidParameter(`${name}[${i}]`, 'an integer in [0, 2^53 - 1] or a string', raw);
+      }
+    }
+  }
+  if (expectedKind !== undefined && out.length > 0) {
+    const kind: IdType = out instanceof Float64Array ? 'number' : 'string';
+    if (kind !== expectedKind) throw invalidParameter(name, `${expectedKind} ids (this index's id type)`, ids);
+  }
+  return out;
+}
+
+function oneId(id: unknown): DocId {
+  if (typeof id === 'string') return id;
+  if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= Number.MAX_SAFE_INTEGER) return id;
+  throw invalidParameter('id', 'an integer in [0, 2^53 - 1] or a string', id);
+}
+
+function filterArgs(filter: unknown, kind: IdType | undefined): [number, Float64Array | string[] | undefined] {
+  if (filter === undefined || filter === null) return [0, undefined];
+  if (Array.isArray(filter)) return [1, idsArg(filter, 'filter', kind)];
+  if (typeof filter === 'object') {
+    const f = filter as { allow?: unknown; deny?: unknown };
+    if (f.allow !== undefined && f.deny === undefined) return [1, idsArg(f.allow, 'filter.allow', kind)];
+    if (f.deny !== undefined && f.allow === undefined) return [2, idsArg(f.deny, 'filter.deny', kind)];
+  }
+  throw invalidParameter('filter', 'an array of ids, { allow: ids } or { deny: ids }', filter);
+}
+
+function searchOptions(opts: unknown): { k: number; filter: unknown } {
+  if (opts === undefined) return { k: 10, filter: undefined };
+  if (typeof opts !== 'object' || opts === null) throw invalidParameter('options', 'an object { k, filter }', opts);
+  const o = opts as SearchOptions;
+  return { k: o.k === undefined ? 10 : checkK(o.k), filter: o.filter };
+}
+
+/** Documents as one flat buffer + offsets, or as an array of per-document Float32Arrays. */
+function documentsArgs(tokens: unknown, offsets: unknown, dim: number): { docs: Float32Array | Float32Array[]; offsets?: Uint32Array; count: number } {
+  if (Array.isArray(tokens)) {
+    if (offsets !== undefined) throw invalidParameter('offsets', 'omitted when documents are an array of Float32Array', offsets);
+    tokens.forEach((d, i) => {
+      if (!(d instanceof Float32Array)) throw invalidParameter(`documents[${i}]`, 'a Float32Array', d);
+      if (d.length % dim !== 0)
+        throw new MaxsimError('ERR_DIMENSION_MISMATCH', `documents[${i}] length ${d.length} is not a multiple of dim ${dim}`);
+    });
+    return { docs: tokens as Float32Array[], count: tokens.length };
+  }
+  const t = checkFloat32(tokens, 'tokens');
+  if (t.length % dim !== 0) throw new MaxsimError('ERR_DIMENSION_MISMATCH', `tokens length ${t.length} is not a multiple of dim ${dim}`);
+  const o = checkOffsets(offsets, t.length / dim);
+  return { docs: t, offsets: o, count: o.length - 1 };
+}
+
+export class MultiVectorIndex {
+  /** Token dimension. */
+  readonly dim!: number;
+  /** Storage form. */
+  readonly storage!: MultiVectorStorage;
+
+  constructor(options: MultiVectorIndexOptions) {
+    if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { dim, storage, ... }', options);
+    const o = options as MultiVectorIndexOptions & { [k: string]: unknown };
+    const nativeOptions: Record<string, unknown> = { dim: checkDim(o.dim) };
+    const storage = o.storage ?? 'f32';
+    if (!MULTI_VECTOR_STORAGES.includes(storage)) throw invalidParameter('storage', `one of ${MULTI_VECTOR_STORAGES.map((s) => `'${s}'`).join(', ')}`, storage);
+    nativeOptions.storage = storage;
+    if (o.idType !== undefined) {
+      if (o.idType !== 'number' && o.idType !== 'string') throw invalidParameter('idType', "'number' or 'string'", o.idType);
+      nativeOptions.idType = o.idType;
+    }
+    if (o.poolFactor !== undefined) {
+      if (typeof o.poolFactor !== 'number' || !Number.isFinite(o.poolFactor) || o.poolFactor < 1)
+        throw invalidParameter('poolFactor', 'a finite number >= 1', o.poolFactor);
+      nativeOptions.poolFactor = o.poolFactor;
+    }
+    if (o.protectedTokens !== undefined) {
+      if (typeof o.protectedTokens !== 'number' || !Number.isInteger(o.protectedTokens) || o.protectedTokens < 0 || o.protectedTokens > 0xffffffff)
+        throw invalidParameter('protectedTokens', 'a non-negative integer', o.protectedTokens);
+      nativeOptions.protectedTokens = o.protectedTokens;
+    }
+    if (o.compactThreshold !== undefined) {
+      if (typeof o.compactThreshold !== 'number' || !(o.compactThreshold > 0 && o.compactThreshold <= 1))
+        throw invalidParameter('compactThreshold', 'a number in (0, 1]', o.compactThreshold);
+      nativeOptions.compactThreshold = o.compactThreshold;
+    }
+    const h = callNative(() => new Native(nativeOptions));
+    this.attach(h);
+  }
+
+  private attach(h: NativeIndex): void {
+    handles.set(this, h);
+    const info = h.info();
+    Object.defineProperty(this, 'dim', { value: info.dim, enumerable: true });
+    Object.defineProperty(this, 'storage', { value: info.storage, enumerable: true });
+  }
+
+  /** Loads a saved index. With { mmap: true } the tokens stay in the mapped file (read-only index). */
+  static load(path: string, options: LoadOptions = {}): MultiVectorIndex {
+    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
+    if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { mmap }', options);
+    const h = callNative(() => new Native({ load: path, mmap: options.mmap === true }));
+    const ix = Object.create(MultiVectorIndex.prototype) as MultiVectorIndex;
+    ix.attach(h);
+    return ix;
+  }
+
+  /** The id type ('number' or 'string'), or undefined before the first add when not set. */
+  get idType(): IdType | undefined {
+    return handle(this).info().idType;
+  }
+
+  /** True for an index loaded with { mmap: true }. */
+  get readOnly(): boolean {
+    return handle(this).info().readOnly;
+  }
+
+  /** Live documents. */
+  get size(): number {
+    const h = handle(this);
+    return callNative(() => h.size());
+  }
+
+  /**
+   * Adds documents: `tokens` is a flat (totalTokens × dim) Float32Array with `offsets` (n + 1
+   * prefix sums in tokens), or an array of per-document Float32Arrays (no offsets). Tokens are
+   * encoded straight into the store, a chunk of documents at a time; the input is never
+   * copied whole. An id already present, or repeated, gives ERR_DUPLICATE_ID (use upsert);
+   * NaN or Infinity gives ERR_NON_FINITE. All-or-nothing.
+   */
+  add(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array | readonly Float32Array[], offsets?: Uint32Array): void {
+    this.addImpl(ids, tokens, offsets, false);
+  }
+
+  /** Like add(), but an id already present has its document replaced. */
+  upsert(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array | readonly Float32Array[], offsets?: Uint32Array): void {
+    this.addImpl(ids, tokens, offsets, true);
+  }
+
+  private addImpl(ids: unknown, tokens: unknown, offsets: unknown, upsert: boolean): void {
+    const h = handle(this);
+    const d = documentsArgs(tokens, offsets, this.dim);
+    const i = idsArg(ids, 'ids', h.info().idType);
+    if (i.length !== d.count) throw invalidParameter('ids', `${d.count} ids (one per document)`, ids);
+    callNative(() => h.add(i, d.docs, d.offsets, upsert));
+  }
+
+  /**
+   * Deletes documents (tombstones; see compactThreshold). An unknown id gives ERR_UNKNOWN_ID
+   * and deletes nothing. Returns how many documents were deleted.
+   */
+  delete(ids: readonly DocId[] | ArrayLike<number>): number {
+    const h = handle(this);
+    const i = idsArg(ids, 'ids', h.info().idType);
+    return callNative(() => h.delete(i));
+  }
+
+  /** Drops tombstoned documents now, rebuilding the token store without re-encoding. */
+  compact(): void {
+    const h = handle(this);
+    callNative(() => h.compact());
+  }
+
+  /**
+   * Trains a compressed storage's codec on a sample of tokens ((rows × dim) f32). Element-wise
+   * storage ('f32', 'f16', 'bf16', 'int8', 'binary') needs no training and ignores it.
+   */
+  train(sample: Float32Array): void {
+    const h = handle(this);
+    const s = checkFloat32(sample, 'sample');
+    if (s.length === 0 || s.length % this.dim !== 0)
+      throw new MaxsimError('ERR_DIMENSION_MISMATCH', `sample length ${s.length} is not a positive multiple of dim ${this.dim}`);
+    callNative(() => h.train(s));
+  }
+
+  has(id: DocId): boolean {
+    const h = handle(this);
+    return callNative(() => h.has(oneId(id)));
+  }
+
+  /** A document's stored tokens decoded to f32 ((count × dim), after pooling). ERR_UNKNOWN_ID if absent. */
+  get(id: DocId): Float32Array {
+    const h = handle(this);
+    const i = oneId(id);
+    return callNative(() => h.get(i));
+  }
+
+  /** Ids of the live documents, in insertion order (upserted documents move to the end). */
+  ids(): Float64Array | string[] {
+    const h = handle(this);
+    return callNative(() => h.ids());
+  }
+
+  /** Exact MaxSim search of one query ((nq × dim) f32) over every live document. */
+  search(query: Float32Array, options?: SearchOptions): SearchResult {
+    const h = handle(this);
+    const q = checkQuery(query, this.dim);
+    const { k, filter } = searchOptions(options);
+    const [mode, f] = filterArgs(filter, h.info().idType);
+    return callNative(() => h.search(q, k, mode, f));
+  }
+
+  /** search() on the thread pool, off the main thread. Do not modify the query until it settles. */
+  async searchAsync(query: Float32Array, options?: SearchOptions): Promise<SearchResult> {
+    const h = handle(this);
+    const q = checkQuery(query, this.dim);
+    const { k, filter } = searchOptions(options);
+    const [mode, f] = filterArgs(filter, h.info().idType);
+    return awaitNative(() => h.searchAsync(q, k, mode, f));
+  }
+
+  private batchArgs(queries: unknown, queryOffsets: unknown) {
+    const q = checkQuery(queries, this.dim, 'queries');
+    const qo = checkOffsets(checkUint32(queryOffsets, 'queryOffsets'), q.length / this.dim, 'queryOffsets');
+    for (let i = 1; i < qo.length; i++)
+      if (qo[i] === qo[i - 1]) throw new MaxsimError('ERR_EMPTY_QUERY', `queries: query ${i - 1} has no tokens`);
+    return { q, qo };
+  }
+
+  /** Many queries at once (query i = rows queryOffsets[i] .. queryOffsets[i+1]); one result per query. */
+  searchBatch(queries: Float32Array, queryOffsets: Uint32Array, options?: SearchOptions): SearchResult[] {
+    const h = handle(this);
+    const { q, qo } = this.batchArgs(queries, queryOffsets);
+    const { k, filter } = searchOptions(options);
+    const [mode, f] = filterArgs(filter, h.info().idType);
+    return callNative(() => h.searchBatch(q, qo, k, mode, f));
+  }
+
+  async searchBatchAsync(queries: Float32Array, queryOffsets: Uint32Array, options?: SearchOptions): Promise<SearchResult[]> {
+    const h = handle(this);
+    const { q, qo } = this.batchArgs(queries, queryOffsets);
+    const { k, filter } = searchOptions(options);
+    const [mode, f] = filterArgs(filter, h.info().idType);
+    return awaitNative(() => h.searchBatchAsync(q, qo, k, mode, f));
+  }
+
+  /** Writes the index atomically (temporary file, fsync, rename). Only live documents are written. */
+  save(path: string): void {
+    const h = handle(this);
+    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
+    callNative(() => h.save(path));
+  }
+
+  stats(): MultiVectorIndexStats {
+    const h = handle(this);
+    return callNative(() => h.stats()) as MultiVectorIndexStats;
+  }
+}
+
+/**
+ * The pooling add() applies to one document ((n × dim) f32): the rows it would store.
+ * Exposed for inspection and tests.
+ */
+export function poolTokens(tokens: Float32Array, dim: number, poolFactor: number, protectedTokens = 0): Float32Array {
+  checkDim(dim);
+  const t = checkFloat32(tokens, 'tokens');
+  if (t.length % dim !== 0) throw new MaxsimError('ERR_DIMENSION_MISMATCH', `tokens length ${t.length} is not a multiple of dim ${dim}`);
+  if (typeof poolFactor !== 'number' || !Number.isFinite(poolFactor) || poolFactor < 1) throw invalidParameter('poolFactor', 'a finite number >= 1', poolFactor);
+  if (!Number.isInteger(protectedTokens) || protectedTokens < 0) throw invalidParameter('protectedTokens', 'a non-negative integer', protectedTokens);
+  const fn = (native as unknown as { mvPoolTokens: (t: Float32Array, dim: number, f: number, p: number) => Float32Array }).mvPoolTokens;
+  return callNative(() => fn(t, dim, poolFactor, protectedTokens));
+}
+
+
