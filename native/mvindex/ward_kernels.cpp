@@ -1,0 +1,28 @@
+#include "ward_kernels.h"
+
+#include "../core/cpu_features.h"
+#include "ward_impl.h"
+
+namespace maxsim::mvindex {
+namespace {
+void wardPlain(const float* u, uint32_t n, uint32_t dim, const WardBuffers& b, WardMerge* m) { wardBody(u, n, dim, b, m); }
+}  // namespace
+
+WardFn wardScalar() { return wardPlain; }
+
+#if !(defined(__x86_64__) || defined(_M_X64)) || defined(MAXSIM_NO_X86_KERNELS)
+WardFn wardAvx2() { return nullptr; }
+WardFn wardAvx512() { return nullptr; }
+#endif
+
+void wardDendrogram(const float* unit, uint32_t n, uint32_t dim, const WardBuffers& buf, WardMerge* merges) {
+  WardFn f = nullptr;
+  switch (activeSimdLevel()) {
+    case SimdLevel::Avx512: f = wardAvx512(); if (f) break; [[fallthrough]];
+    case SimdLevel::Avx2: f = wardAvx2(); break;
+    default: break;
+  }
+  (f ? f : wardScalar())(unit, n, dim, buf, merges);
+}
+
+}  // namespace maxsim::mvindex

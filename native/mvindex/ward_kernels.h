@@ -1,0 +1,40 @@
+// The O(n^2) part of token pooling: the Ward dendrogram of a document's unit-normalised rows.
+// One plain C++ body (ward_impl.h) is compiled three times -- ward_kernels.cpp with no ISA
+// flags, ward_kernels_avx2.cpp, ward_kernels_avx512.cpp -- and picked at run time from the
+// active SIMD level; the compiler vectorises its contiguous loops. The ISA builds touch only
+// raw buffers (no std:: containers), so no inline library code compiled with AVX-512 flags can
+// be merged by the linker into the code other CPUs run.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace maxsim::mvindex {
+
+struct WardMerge {
+  uint32_t a, b;  // slots merged; each slot index is a member of its cluster
+  float cost;     // Ward merge cost (Lance–Williams on squared Euclidean distances)
+};
+
+// Buffers sized by the caller (see wardBufferFloats / wardBufferIndices).
+struct WardBuffers {
+  float* transposed;  // gram scratch: (dim, ceil(n/32)*32)
+  float* dist;        // (n, n)
+  float* size;        // (n)
+  float* mask;        // (n)
+  uint32_t* chain;    // (n)
+  uint32_t* stamp;    // (n)
+  uint32_t* log;      // (n)
+};
+
+inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t((n + 31) / 32 * 32) * dim; }
+
+// Writes the n - 1 merges of the dendrogram of `unit` (n, dim), in the order the
+// nearest-neighbour chain found them (not sorted by cost).
+void wardDendrogram(const float* unit, uint32_t n, uint32_t dim, const WardBuffers& buf, WardMerge* merges);
+
+using WardFn = void (*)(const float*, uint32_t, uint32_t, const WardBuffers&, WardMerge*);
+WardFn wardScalar();
+WardFn wardAvx2();  // nullptr when this build has no x86 kernels
+WardFn wardAvx512();
+
+}  // namespace maxsim::mvindex

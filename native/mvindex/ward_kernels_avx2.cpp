@@ -1,0 +1,10 @@
+// wardBody compiled with the avx2 flags (see scripts/sources.js).
+#include "ward_impl.h"
+#include "ward_kernels.h"
+
+namespace maxsim::mvindex {
+namespace {
+void wardAvx2Impl(const float* u, uint32_t n, uint32_t dim, const WardBuffers& b, WardMerge* m) { wardBody(u, n, dim, b, m); }
+}  // namespace
+WardFn wardAvx2() { return wardAvx2Impl; }
+}  // namespace maxsim::mvindex
