@@ -185,6 +185,13 @@ function documentsArgs(tokens: unknown, offsets: unknown, dim: number): { docs: 
   return { docs: t, offsets: o, count: o.length - 1 };
 }
 
+function addDocuments(h: NativeIndex, dim: number, ids: unknown, tokens: unknown, offsets: unknown, upsert: boolean): void {
+  const d = documentsArgs(tokens, offsets, dim);
+  const i = idsArg(ids, 'ids', h.info().idType);
+  if (i.length !== d.count) throw invalidParameter('ids', `${d.count} ids (one per document)`, ids);
+  callNative(() => h.add(i, d.docs, d.offsets, upsert));
+}
+
 export class MultiVectorIndex {
   /** Token dimension. */
   readonly dim!: number;
@@ -262,20 +269,12 @@ export class MultiVectorIndex {
    * NaN or Infinity gives ERR_NON_FINITE. All-or-nothing.
    */
   add(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array | readonly Float32Array[], offsets?: Uint32Array): void {
-    this.addImpl(ids, tokens, offsets, false);
+    addDocuments(handle(this), this.dim, ids, tokens, offsets, false);
   }
 
   /** Like add(), but an id already present has its document replaced. */
   upsert(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array | readonly Float32Array[], offsets?: Uint32Array): void {
-    this.addImpl(ids, tokens, offsets, true);
-  }
-
-  private addImpl(ids: unknown, tokens: unknown, offsets: unknown, upsert: boolean): void {
-    const h = handle(this);
-    const d = documentsArgs(tokens, offsets, this.dim);
-    const i = idsArg(ids, 'ids', h.info().idType);
-    if (i.length !== d.count) throw invalidParameter('ids', `${d.count} ids (one per document)`, ids);
-    callNative(() => h.add(i, d.docs, d.offsets, upsert));
+    addDocuments(handle(this), this.dim, ids, tokens, offsets, true);
   }
 
   /**
