@@ -95,6 +95,17 @@ static inline void mirrorUpper(float* __restrict D, uint32_t n) {
     }
 }
 
+// Brings row r up to date with every merge logged since it was last read: the kept cluster's
+// row holds the new distance (merged rows are recomputed whole, so they are always fresh).
+static inline void refreshRow(float* __restrict D, uint32_t n, uint32_t r, const uint32_t* log, uint32_t logLen, uint32_t* stamp) {
+  float* __restrict row = D + size_t(r) * n;
+  for (uint32_t e = stamp[r]; e < logLen; ++e) {
+    const uint32_t k = log[e];
+    if (k != r) row[k] = D[size_t(k) * n + r];
+  }
+  stamp[r] = logLen;
+}
+
 static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t dim, const WardBuffers& s, WardMerge* merges) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
   constexpr uint32_t kNone = 0xffffffffu;
@@ -139,11 +150,7 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
     const uint32_t a = chain[chainLen - 1];
     const uint32_t prev = chainLen >= 2 ? chain[chainLen - 2] : kNone;
     float* __restrict Da = D + size_t(a) * n;
-    for (uint32_t e = stamp[a]; e < logLen; ++e) {
-      const uint32_t k = log[e];
-      if (k != a) Da[k] = D[size_t(k) * n + a];
-    }
-    stamp[a] = logLen;
+    refreshRow(D, n, a, log, logLen, stamp);
     uint32_t b;
     const float best = rowArgMin(Da, mask, n, &b);
     if (prev != kNone && Da[prev] == best) b = prev;  // ties keep the chain's predecessor: progress
@@ -152,8 +159,10 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
       continue;
     }
     chainLen -= 2;
-    // Merge a and b into the lower slot; Lance–Williams for Ward on squared distances. Row b is
-    // fresh: it was read when it topped the chain and nothing merged since.
+    // Merge a and b into the lower slot; Lance–Williams for Ward on squared distances. Row b was
+    // read when it topped the chain, but merges further up the chain may have happened since
+    // (the chain was popped back down to it), so it is brought up to date first.
+    refreshRow(D, n, b, log, logLen, stamp);
     const uint32_t keep = a < b ? a : b, gone = a < b ? b : a;
     const float na = sz[a], nb = sz[b];
     const float* __restrict Db = D + size_t(b) * n;
