@@ -218,9 +218,13 @@ test('delete tombstones, compacts automatically past the threshold, and upsert r
   // Upsert of a new id adds it.
   ix.upsert([1000], [fresh]);
   assert.is(ix.size, 18);
+  // A deleted id is free for reuse at once.
+  ix.delete([1000]);
+  ix.add([1000], [fresh]);
+  assert.ok(ix.has(1000));
   // Explicit compaction.
   ix.delete([1000]);
-  assert.is(ix.stats().deletedDocuments, 2, 'the upserted-over document and 1000');
+  assert.is(ix.stats().deletedDocuments, 3, 'the upserted-over document and 1000 twice');
   ix.compact();
   assert.is(ix.stats().deletedDocuments, 0);
   assert.is(ix.size, 17);
