@@ -120,6 +120,28 @@ test('searchBatch and the async forms equal per-query search', async () => {
   all.forEach((r, i) => assert.equal([...r.ids], [...ix.search(qs[i], { k: 5 }).ids]));
 });
 
+test('mutations while async searches run: they wait for the searches, results stay consistent', async () => {
+  const dim = 32;
+  const docs = randomDocs(23, 400, dim, 20, 60);
+  const ix = new MultiVectorIndex({ dim, storage: 'f16' });
+  ix.add([...docs.keys()], docs);
+  const q = query(24, 8, dim);
+  const want = ix.search(q, { k: 400 });
+  const pending = [ix.searchAsync(q, { k: 400 }), ix.searchBatchAsync(q, new Uint32Array([0, 8]), { k: 400 })];
+  ix.delete([want.ids[0]]);        // waits for the running searches (writer lock)
+  ix.add([1000], [docs[0]]);
+  const [one, [batch]] = await Promise.all(pending);
+  // Each search saw the index before, between or after the two mutations -- never a torn state.
+  for (const r of [one, batch]) {
+    assert.ok(r.ids.length === 400 || r.ids.length === 399, `${r.ids.length}`);
+    assert.is(new Set(r.ids).size, r.ids.length);
+    for (let i = 1; i < r.scores.length; i++) assert.ok(r.scores[i - 1] >= r.scores[i]);
+  }
+  const after = ix.search(q, { k: 1000 });
+  assert.not.ok([...after.ids].includes(want.ids[0]));
+  assert.ok([...after.ids].includes(1000));
+});
+
 test('every SIMD level ranks alike', async () => {
   const dim = 40;
   const docs = randomDocs(77, 60, dim, 1, 30);
@@ -218,9 +240,13 @@ test('delete tombstones, compacts automatically past the threshold, and upsert r
   // Upsert of a new id adds it.
   ix.upsert([1000], [fresh]);
   assert.is(ix.size, 18);
+  // A deleted id is free for reuse at once.
+  ix.delete([1000]);
+  ix.add([1000], [fresh]);
+  assert.ok(ix.has(1000));
   // Explicit compaction.
   ix.delete([1000]);
-  assert.is(ix.stats().deletedDocuments, 2, 'the upserted-over document and 1000');
+  assert.is(ix.stats().deletedDocuments, 3, 'the upserted-over document and 1000 twice');
   ix.compact();
   assert.is(ix.stats().deletedDocuments, 0);
   assert.is(ix.size, 17);

@@ -93,6 +93,16 @@ test('pooling equals the plain-JS Ward reference (random shapes, factors, protec
   assert.ok(cases >= 24);
 });
 
+test('pooling equals the reference on longer documents (n = 90 .. 160, ColBERT-like lengths)', () => {
+  for (const [seed, n, dim, factor] of [[201, 90, 24, 2], [202, 160, 16, 3], [203, 128, 32, 4]]) {
+    const rows = randomRows(seed, n, dim, true);
+    const want = poolJs(rows, n, dim, factor, 1);
+    const got = poolTokens(rows, dim, factor, 1);
+    assert.is(got.length, want.length);
+    for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `seed ${seed}: element ${i}`);
+  }
+});
+
 test('pooled row counts: max(floor(n / factor), 1) after the protected tokens', () => {
   const dim = 8;
   for (const [n, f, p, want] of [[0, 2, 0, 0], [1, 2, 0, 1], [2, 2, 0, 1], [3, 2, 0, 1], [10, 2, 0, 5], [10, 3, 1, 4], [3, 4, 3, 3], [5, 1, 0, 5], [100, 2.5, 0, 40]]) {

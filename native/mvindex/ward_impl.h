@@ -113,11 +113,15 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   // diagonal so a row's minimum is never itself.
   float* __restrict D = s.dist;
   gramBody(unit, n, dim, D, s.transposed);
+  // The diagonal (squared norms) goes to a contiguous scratch row first so the conversion
+  // loop below is unit-stride and vectorises.
+  float* __restrict diag = s.size;
+  for (uint32_t i = 0; i < n; ++i) diag[i] = D[size_t(i) * n + i];
   for (uint32_t i = 0; i < n; ++i) {
-    const float gii = D[size_t(i) * n + i];
+    const float gii = diag[i];
     float* __restrict row = D + size_t(i) * n;
     for (uint32_t j = i + 1; j < n; ++j) {
-      const float d = gii + D[size_t(j) * n + j] - 2.f * row[j];
+      const float d = gii + diag[j] - 2.f * row[j];
       row[j] = d > 0.f ? d : 0.f;
     }
   }
