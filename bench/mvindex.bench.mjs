@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import { MultiVectorIndex, loadSciFactGlove, ndcgAtK, recallAtK, setThreads, capabilities } from '../dist/index.js';
 import { buildLanceTable, lanceSearch } from './mvindex_lance.mjs';
+import { peerVersion } from './lib/peers.mjs';
 
 const LATENCY_QUERIES = Number(process.env.MVBENCH_LATENCY_QUERIES ?? 60);
 const LANCE_QUERIES = Number(process.env.MVBENCH_LANCE_QUERIES ?? 10);
@@ -90,7 +91,7 @@ const pooled8 = rows.find((r) => r.label === 'int8 + pool×2');
 const int8 = rows.find((r) => r.label === 'int8');
 console.log(`Pooling ×2 add time: f32 ${fmt(pooled.addMs, 0)} ms vs ${fmt(f32.addMs, 0)} ms (×${fmt(pooled.addMs / f32.addMs, 2)}); int8 ${fmt(pooled8.addMs, 0)} ms vs ${fmt(int8.addMs, 0)} ms (×${fmt(pooled8.addMs / int8.addMs, 2)})`);
 console.log('');
-const lanceVersion = JSON.parse(fs.readFileSync(new URL('../node_modules/@lancedb/lancedb/package.json', import.meta.url), 'utf8')).version;
+const lanceVersion = peerVersion('@lancedb/lancedb');
 console.log(`LanceDB ${lanceVersion} flat multi-vector search (vectorSearch + addQueryVector on a List<FixedSizeList<Float32, ${dim}>> column, cosine), first ${LANCE_QUERIES} queries, one query at a time:`);
 console.log('');
 console.log('| engine | ms/query | QPS | recall@10 vs exact f32 |');

@@ -4,11 +4,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
-import * as lancedb from '@lancedb/lancedb';
+import { importPeer, peerDir } from './lib/peers.mjs';
+
+const lancedb = await importPeer('@lancedb/lancedb');
 
 // The CommonJS build of apache-arrow, the one @lancedb/lancedb itself requires: the ESM build's
 // classes are different objects and fail LanceDB's instanceof checks.
-const arrow = createRequire(import.meta.url)('apache-arrow');
+const arrow = createRequire(path.join(peerDir('@lancedb/lancedb'), 'package.json'))('apache-arrow');
 
 /** Builds a LanceDB table holding every document's tokens; returns { table, dir }. */
 export async function buildLanceTable(docs) {
