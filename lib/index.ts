@@ -34,3 +34,5 @@ export {
   MultiVectorIndex, MultiVectorIndexOptions, MultiVectorStorage, MultiVectorIndexStats, SearchOptions, SearchFilter,
   SearchResult, LoadOptions, DocId, IdType, poolTokens,
 } from './multi_vector_index';
+export { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions, TuneOptions, TuneResult, TuneTrial } from './multi_vector_index';
+export { recallAgainst } from './mvindex/tune';

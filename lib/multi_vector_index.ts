@@ -10,6 +10,11 @@ import { MaxsimError, awaitNative, callNative, invalidParameter } from './errors
 import { native } from './native';
 import { checkDim, checkFloat32, checkK, checkOffsets, checkQuery, checkUint32 } from './validate';
 import { NativeIndex, NativeIndexConstructor } from './mvindex/native_index';
+import { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions, candidateNativeOptions, checkCandidateParams } from './mvindex/candidate_options';
+import { TuneOptions, TuneResult, tuneCandidates } from './mvindex/tune';
+
+export { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions } from './mvindex/candidate_options';
+export { TuneOptions, TuneResult, TuneTrial } from './mvindex/tune';
 
 export type MultiVectorStorage = 'f32' | 'f16' | 'bf16' | 'int8' | 'binary' | 'pq' | 'residual';
 export const MULTI_VECTOR_STORAGES: readonly MultiVectorStorage[] = ['f32', 'f16', 'bf16', 'int8', 'binary', 'pq', 'residual'];
@@ -47,15 +52,32 @@ export interface MultiVectorIndexOptions {
    * 1 means only on request.
    */
   compactThreshold?: number;
+  /**
+   * How search finds documents to score exactly (default 'exact': every document).
+   * - 'muvera': MUVERA FDEs of the documents in an HNSW graph (inner product); a search takes
+   *   the top `numCandidates` by FDE and reranks them with exact MaxSim.
+   * - 'plaid': token-level spherical k-means centroids with inverted lists; PLAID's centroid
+   *   interaction (pruned, then unpruned) picks ndocs/4 documents for exact MaxSim.
+   * See docs/candidates.md.
+   */
+  candidates?: CandidateStrategy;
+  muvera?: MuveraOptions;
+  plaid?: PlaidOptions;
 }
 
 /** An allow-list of ids (only these documents), or { allow } / { deny } lists. */
 export type SearchFilter = readonly DocId[] | { allow: readonly DocId[] } | { deny: readonly DocId[] };
 
-export interface SearchOptions {
+export interface SearchOptions extends CandidateSearchParams {
   /** Results to return (default 10). A k larger than the collection returns every document. */
   k?: number;
+  /**
+   * With a candidate strategy: an allow-list is scored exactly (it is usually short); a deny
+   * list filters the candidates.
+   */
   filter?: SearchFilter;
+  /** Score every document, ignoring the candidate strategy (default false). */
+  exact?: boolean;
 }
 
 /** One query's results, best first; ties rank the earlier-added document first. */
@@ -83,6 +105,22 @@ export interface MultiVectorIndexStats {
   allocatedBytes: number;
   /** Token arrays borrowed from a mapped file. */
   mapped: boolean;
+  /** The candidate strategy. */
+  candidates: CandidateStrategy;
+  /** The strategy's own figures: bytes (included in totalBytes); for plaid also drift. */
+  candidateStats?: {
+    bytes: number;
+    centroids?: number;
+    /** Mean best-centroid cosine of the tokens the centroids were trained with. */
+    trainSimilarity?: number;
+    /** The same over tokens added since training (0 when none). */
+    addedSimilarity?: number;
+    tokensSinceTrain?: number;
+    /** trainSimilarity − addedSimilarity. */
+    drift?: number;
+    /** drift > plaid.retrainDrift over at least 1000 added tokens: call retrain(). */
+    needsRetrain?: boolean;
+  };
 }
 
 export interface LoadOptions {
@@ -161,11 +199,16 @@ function filterArgs(filter: unknown, kind: IdType | undefined): [number, Float64
   throw invalidParameter('filter', 'an array of ids, { allow: ids } or { deny: ids }', filter);
 }
 
-function searchOptions(opts: unknown): { k: number; filter: unknown } {
-  if (opts === undefined) return { k: 10, filter: undefined };
+function searchOptions(opts: unknown): { k: number; filter: unknown; params: (CandidateSearchParams & { exact?: boolean }) | undefined } {
+  if (opts === undefined) return { k: 10, filter: undefined, params: undefined };
   if (typeof opts !== 'object' || opts === null) throw invalidParameter('options', 'an object { k, filter }', opts);
   const o = opts as SearchOptions;
-  return { k: o.k === undefined ? 10 : checkK(o.k), filter: o.filter };
+  const params: CandidateSearchParams & { exact?: boolean } = checkCandidateParams(o);
+  if (o.exact !== undefined) {
+    if (typeof o.exact !== 'boolean') throw invalidParameter('exact', 'a boolean', o.exact);
+    params.exact = o.exact;
+  }
+  return { k: o.k === undefined ? 10 : checkK(o.k), filter: o.filter, params };
 }
 
 /** Documents as one flat buffer + offsets, or as an array of per-document Float32Arrays. */
@@ -224,6 +267,7 @@ export class MultiVectorIndex {
         throw invalidParameter('compactThreshold', 'a number in (0, 1]', o.compactThreshold);
       nativeOptions.compactThreshold = o.compactThreshold;
     }
+    candidateNativeOptions(o, nativeOptions);
     const h = callNative(() => new Native(nativeOptions));
     this.attach(h);
   }
@@ -327,18 +371,18 @@ export class MultiVectorIndex {
   search(query: Float32Array, options?: SearchOptions): SearchResult {
     const h = handle(this);
     const q = checkQuery(query, this.dim);
-    const { k, filter } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options);
     const [mode, f] = filterArgs(filter, h.info().idType);
-    return callNative(() => h.search(q, k, mode, f));
+    return callNative(() => h.search(q, k, mode, f, params));
   }
 
   /** search() on the thread pool, off the main thread. Do not modify the query until it settles. */
   async searchAsync(query: Float32Array, options?: SearchOptions): Promise<SearchResult> {
     const h = handle(this);
     const q = checkQuery(query, this.dim);
-    const { k, filter } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options);
     const [mode, f] = filterArgs(filter, h.info().idType);
-    return awaitNative(() => h.searchAsync(q, k, mode, f));
+    return awaitNative(() => h.searchAsync(q, k, mode, f, params));
   }
 
   private batchArgs(queries: unknown, queryOffsets: unknown) {
@@ -353,17 +397,17 @@ export class MultiVectorIndex {
   searchBatch(queries: Float32Array, queryOffsets: Uint32Array, options?: SearchOptions): SearchResult[] {
     const h = handle(this);
     const { q, qo } = this.batchArgs(queries, queryOffsets);
-    const { k, filter } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options);
     const [mode, f] = filterArgs(filter, h.info().idType);
-    return callNative(() => h.searchBatch(q, qo, k, mode, f));
+    return callNative(() => h.searchBatch(q, qo, k, mode, f, params));
   }
 
   async searchBatchAsync(queries: Float32Array, queryOffsets: Uint32Array, options?: SearchOptions): Promise<SearchResult[]> {
     const h = handle(this);
     const { q, qo } = this.batchArgs(queries, queryOffsets);
-    const { k, filter } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options);
     const [mode, f] = filterArgs(filter, h.info().idType);
-    return awaitNative(() => h.searchBatchAsync(q, qo, k, mode, f));
+    return awaitNative(() => h.searchBatchAsync(q, qo, k, mode, f, params));
   }
 
   /** Writes the index atomically (temporary file, fsync, rename). Only live documents are written. */
@@ -376,6 +420,58 @@ export class MultiVectorIndex {
   stats(): MultiVectorIndexStats {
     const h = handle(this);
     return callNative(() => h.stats()) as MultiVectorIndexStats;
+  }
+
+  /** The candidate strategy ('exact' when none). */
+  get candidates(): CandidateStrategy {
+    return handle(this).info().candidates;
+  }
+
+  /** The index's default candidate parameters (set by tune() or setSearchDefaults(); persisted). */
+  get searchDefaults(): CandidateSearchParams {
+    return handle(this).info().searchDefaults;
+  }
+
+  /** Sets the default candidate parameters searches use when they pass none. */
+  setSearchDefaults(params: CandidateSearchParams): void {
+    const h = handle(this);
+    const p = checkCandidateParams(params, 'params');
+    callNative(() => h.setSearchDefaults(p));
+  }
+
+  /** True once plaid's centroids have drifted past plaid.retrainDrift (see stats().candidateStats). */
+  get needsRetrain(): boolean {
+    return this.stats().candidateStats?.needsRetrain === true;
+  }
+
+  /**
+   * Rebuilds the candidate structure from the live documents: plaid re-trains its centroids and
+   * re-assigns every token; muvera rebuilds its graph (dropping tombstones). Compacts first.
+   */
+  retrain(): void {
+    const h = handle(this);
+    if (this.candidates === 'exact') throw invalidParameter('candidates', "'muvera' or 'plaid' for retrain()", 'exact');
+    callNative(() => h.retrain());
+  }
+
+  /**
+   * Measures recall@k against exact search on sample queries and keeps, as the index's
+   * defaults, the fastest parameters reaching `targetRecall` (see lib/mvindex/tune.ts).
+   */
+  tune(sampleQueries: Float32Array, queryOffsets: Uint32Array, options: TuneOptions = {}): TuneResult {
+    const h = handle(this);
+    const strategy = this.candidates;
+    if (strategy === 'exact') throw invalidParameter('candidates', "'muvera' or 'plaid' for tune()", strategy);
+    if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { targetRecall, k }', options);
+    const target = options.targetRecall ?? 0.95;
+    if (typeof target !== 'number' || !(target > 0 && target <= 1)) throw invalidParameter('targetRecall', 'a number in (0, 1]', target);
+    const k = options.k === undefined ? 10 : checkK(options.k);
+    const { q, qo } = this.batchArgs(sampleQueries, queryOffsets);
+    const nq = qo.length - 1;
+    if (nq === 0) throw invalidParameter('queryOffsets', 'at least one sample query', qo.length);
+    const result = tuneCandidates(strategy, (params) => callNative(() => h.searchBatch(q, qo, k, 0, undefined, params)), nq, k, target);
+    callNative(() => h.setSearchDefaults(result.params));
+    return result;
   }
 }
 

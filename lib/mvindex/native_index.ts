@@ -17,6 +17,8 @@ export interface NativeStats {
   totalBytes: number;
   allocatedBytes: number;
   mapped: boolean;
+  candidates: 'exact' | 'muvera' | 'plaid';
+  candidateStats?: { bytes: number; centroids?: number; trainSimilarity?: number; addedSimilarity?: number; tokensSinceTrain?: number; drift?: number; needsRetrain?: boolean };
 }
 
 export interface NativeInfo {
@@ -27,6 +29,17 @@ export interface NativeInfo {
   protectedTokens: number;
   compactThreshold: number;
   readOnly: boolean;
+  candidates: 'exact' | 'muvera' | 'plaid';
+  searchDefaults: NativeSearchParams;
+}
+
+export interface NativeSearchParams {
+  exact?: boolean;
+  ef?: number;
+  numCandidates?: number;
+  ncells?: number;
+  ndocs?: number;
+  centroidScoreThreshold?: number;
 }
 
 type Ids = Float64Array | string[];
@@ -40,13 +53,15 @@ export interface NativeIndex {
   has(id: number | string): boolean;
   get(id: number | string): Float32Array;
   ids(): Ids;
-  search(q: Float32Array, k: number, filterMode: number, filter: Ids | undefined): NativeHits;
-  searchAsync(q: Float32Array, k: number, filterMode: number, filter: Ids | undefined): Promise<NativeHits>;
-  searchBatch(q: Float32Array, qOffsets: Uint32Array, k: number, filterMode: number, filter: Ids | undefined): NativeHits[];
-  searchBatchAsync(q: Float32Array, qOffsets: Uint32Array, k: number, filterMode: number, filter: Ids | undefined): Promise<NativeHits[]>;
+  search(q: Float32Array, k: number, filterMode: number, filter: Ids | undefined, params?: NativeSearchParams): NativeHits;
+  searchAsync(q: Float32Array, k: number, filterMode: number, filter: Ids | undefined, params?: NativeSearchParams): Promise<NativeHits>;
+  searchBatch(q: Float32Array, qOffsets: Uint32Array, k: number, filterMode: number, filter: Ids | undefined, params?: NativeSearchParams): NativeHits[];
+  searchBatchAsync(q: Float32Array, qOffsets: Uint32Array, k: number, filterMode: number, filter: Ids | undefined, params?: NativeSearchParams): Promise<NativeHits[]>;
   save(path: string): void;
   stats(): NativeStats;
   info(): NativeInfo;
+  setSearchDefaults(p: NativeSearchParams): void;
+  retrain(): void;
 }
 
 export type NativeIndexConstructor = new (options: Record<string, unknown>) => NativeIndex;

@@ -150,6 +150,97 @@ BatchQueryArg batchQueryArg(const Napi::CallbackInfo& info, size_t i, uint32_t d
   return {q.data, o.data, o.length - 1};
 }
 
+
+// A non-negative integer option of `o` (absent: keep *out).
+void uintOption(Napi::Env env, Napi::Object o, const char* key, const std::string& what, uint32_t* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= 4294967295.0) || std::floor(d) != d) throwInvalid(env, what + "." + key + " must be a non-negative integer");
+  *out = static_cast<uint32_t>(d);
+}
+
+// candidates: 'exact' | 'muvera' | 'plaid', with optional muvera: {...} / plaid: {...} settings.
+void candidateOptionsArg(Napi::Env env, Napi::Object o, mvindex::CandidateOptions& c) {
+  Napi::Value kind = o.Get("candidates");
+  if (kind.IsUndefined()) return;
+  const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+  if (k == "exact") c.kind = mvindex::CandidateKind::Exact;
+  else if (k == "muvera") c.kind = mvindex::CandidateKind::Muvera;
+  else if (k == "plaid") c.kind = mvindex::CandidateKind::Plaid;
+  else throwInvalid(env, "candidates must be 'exact', 'muvera' or 'plaid'");
+  Napi::Value mv = o.Get("muvera");
+  if (!mv.IsUndefined()) {
+    if (!mv.IsObject()) throwInvalid(env, "muvera must be an object");
+    Napi::Object m = mv.As<Napi::Object>();
+    uintOption(env, m, "repetitions", "muvera", &c.repetitions);
+    uintOption(env, m, "simhashBits", "muvera", &c.simhashBits);
+    uintOption(env, m, "projectionDim", "muvera", &c.projectionDim);
+    uintOption(env, m, "finalDim", "muvera", &c.finalDim);
+    uintOption(env, m, "M", "muvera", &c.M);
+    uintOption(env, m, "efConstruction", "muvera", &c.efConstruction);
+    uint32_t seed = static_cast<uint32_t>(c.seed);
+    uintOption(env, m, "seed", "muvera", &seed);
+    c.seed = seed;
+    Napi::Value st = m.Get("storage");
+    if (!st.IsUndefined()) {
+      const std::string s = st.IsString() ? st.As<Napi::String>().Utf8Value() : "";
+      if (s == "f32") c.hnswStorage = 0;
+      else if (s == "f16") c.hnswStorage = 1;
+      else if (s == "int8") c.hnswStorage = 2;
+      else throwInvalid(env, "muvera.storage must be 'f32', 'f16' or 'int8'");
+    }
+  }
+  Napi::Value pv = o.Get("plaid");
+  if (!pv.IsUndefined()) {
+    if (!pv.IsObject()) throwInvalid(env, "plaid must be an object");
+    Napi::Object p = pv.As<Napi::Object>();
+    uintOption(env, p, "centroids", "plaid", &c.centroids);
+    Napi::Value d = p.Get("retrainDrift");
+    if (!d.IsUndefined()) {
+      if (!d.IsNumber()) throwInvalid(env, "plaid.retrainDrift must be a number");
+      c.retrainDrift = d.As<Napi::Number>().DoubleValue();
+    }
+  }
+}
+
+// { ef, numCandidates, ncells, ndocs, centroidScoreThreshold } (each optional).
+mvindex::CandidateParams candidateParamsArg(Napi::Env env, Napi::Object o) {
+  mvindex::CandidateParams p;
+  uintOption(env, o, "ef", "search options", &p.ef);
+  uintOption(env, o, "numCandidates", "search options", &p.numCandidates);
+  uintOption(env, o, "ncells", "search options", &p.ncells);
+  uintOption(env, o, "ndocs", "search options", &p.ndocs);
+  Napi::Value t = o.Get("centroidScoreThreshold");
+  if (!t.IsUndefined()) {
+    if (!t.IsNumber() || !std::isfinite(t.As<Napi::Number>().DoubleValue()))
+      throwInvalid(env, "centroidScoreThreshold must be a finite number");
+    p.centroidScoreThreshold = t.As<Napi::Number>().DoubleValue();
+  }
+  return p;
+}
+
+Napi::Object candidateParamsToJs(Napi::Env env, const mvindex::CandidateParams& p) {
+  Napi::Object r = Napi::Object::New(env);
+  if (p.ef) r.Set("ef", double(p.ef));
+  if (p.numCandidates) r.Set("numCandidates", double(p.numCandidates));
+  if (p.ncells) r.Set("ncells", double(p.ncells));
+  if (p.ndocs) r.Set("ndocs", double(p.ndocs));
+  if (!std::isnan(p.centroidScoreThreshold)) r.Set("centroidScoreThreshold", p.centroidScoreThreshold);
+  return r;
+}
+
+// Optional search params object at argument i: { exact, ef, numCandidates, ... }.
+mvindex::SearchParams searchParamsArg(const Napi::CallbackInfo& info, size_t i) {
+  mvindex::SearchParams sp;
+  if (info.Length() <= i || info[i].IsUndefined()) return sp;
+  if (!info[i].IsObject()) throwInvalid(info.Env(), "search params must be an object");
+  Napi::Object o = info[i].As<Napi::Object>();
+  sp.exact = o.Get("exact").ToBoolean().Value();
+  sp.candidates = candidateParamsArg(info.Env(), o);
+  return sp;
+}
+
 IndexWrap::IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWrap>(info) {
   guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -187,6 +278,7 @@ IndexWrap::IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWra
         throwInvalid(env, "protectedTokens must be a non-negative integer");
       opt.pooling.protectedTokens = static_cast<uint32_t>(prot);
       opt.compactThreshold = num("compactThreshold", 0.25);
+      candidateOptionsArg(env, o, opt.candidates);
       index = std::make_shared<MultiVectorIndex>(opt);
     }
     tagObject(env, info.This().As<Napi::Object>(), kIndexTag);
@@ -293,7 +385,8 @@ Napi::Value Search(const Napi::CallbackInfo& info) {
     QueryArg q = queryArg(info, 0, ix->options().dim);
     const size_t k = kArg(info, 1);
     Filter f = filterArg(info, 2);
-    return hitsToJs(info.Env(), ix->search(q.data, q.nq, k, f));
+    const mvindex::SearchParams sp = searchParamsArg(info, 4);
+    return hitsToJs(info.Env(), ix->search(q.data, q.nq, k, f, sp));
   });
 }
 
@@ -303,9 +396,10 @@ Napi::Value SearchAsync(const Napi::CallbackInfo& info) {
     QueryArg q = queryArg(info, 0, ix->options().dim);
     const size_t k = kArg(info, 1);
     auto f = std::make_shared<Filter>(filterArg(info, 2));
+    const mvindex::SearchParams sp = searchParamsArg(info, 4);
     auto hits = std::make_shared<SearchHits>();
     auto* w = new PromiseWorker(
-        info.Env(), info, [ix, q, k, f, hits] { *hits = ix->search(q.data, q.nq, k, *f); },
+        info.Env(), info, [ix, q, k, f, sp, hits] { *hits = ix->search(q.data, q.nq, k, *f, sp); },
         [hits](Napi::Env env) -> Napi::Value { return hitsToJs(env, *hits); });
     Napi::Promise p = w->promise();
     w->Queue();
@@ -326,7 +420,8 @@ Napi::Value SearchBatch(const Napi::CallbackInfo& info) {
     BatchQueryArg q = batchQueryArg(info, 0, ix->options().dim);
     const size_t k = kArg(info, 2);
     Filter f = filterArg(info, 3);
-    return batchToJs(info.Env(), ix->searchBatch(q.data, q.offsets, q.n, k, f));
+    const mvindex::SearchParams sp = searchParamsArg(info, 5);
+    return batchToJs(info.Env(), ix->searchBatch(q.data, q.offsets, q.n, k, f, sp));
   });
 }
 
@@ -336,9 +431,10 @@ Napi::Value SearchBatchAsync(const Napi::CallbackInfo& info) {
     BatchQueryArg q = batchQueryArg(info, 0, ix->options().dim);
     const size_t k = kArg(info, 2);
     auto f = std::make_shared<Filter>(filterArg(info, 3));
+    const mvindex::SearchParams sp = searchParamsArg(info, 5);
     auto out = std::make_shared<std::vector<SearchHits>>();
     auto* w = new PromiseWorker(
-        info.Env(), info, [ix, q, k, f, out] { *out = ix->searchBatch(q.data, q.offsets, q.n, k, *f); },
+        info.Env(), info, [ix, q, k, f, sp, out] { *out = ix->searchBatch(q.data, q.offsets, q.n, k, *f, sp); },
         [out](Napi::Env env) -> Napi::Value { return batchToJs(env, *out); });
     Napi::Promise p = w->promise();
     w->Queue();
@@ -373,6 +469,21 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
     r.Set("totalBytes", double(s.totalBytes));
     r.Set("allocatedBytes", double(s.allocatedBytes));
     r.Set("mapped", s.mapped);
+    r.Set("candidates", mvindex::candidateKindName(o.candidates.kind));
+    if (o.candidates.kind != mvindex::CandidateKind::Exact) {
+      const mvindex::CandidateStats c = ix->candidateStats();
+      Napi::Object cs = Napi::Object::New(env);
+      cs.Set("bytes", double(c.bytes));
+      if (o.candidates.kind == mvindex::CandidateKind::Plaid) {
+        cs.Set("centroids", double(c.centroids));
+        cs.Set("trainSimilarity", c.trainSimilarity);
+        cs.Set("addedSimilarity", c.addedSimilarity);
+        cs.Set("tokensSinceTrain", double(c.tokensSinceTrain));
+        cs.Set("drift", c.drift);
+        cs.Set("needsRetrain", c.needsRetrain);
+      }
+      r.Set("candidateStats", cs);
+    }
     return r;
   });
 }
@@ -391,6 +502,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     r.Set("protectedTokens", double(o.pooling.protectedTokens));
     r.Set("compactThreshold", o.compactThreshold);
     r.Set("readOnly", ix->readOnly());
+    r.Set("candidates", mvindex::candidateKindName(o.candidates.kind));
+    r.Set("searchDefaults", candidateParamsToJs(env, ix->searchDefaults()));
     return r;
   });
 }
@@ -414,13 +527,29 @@ Napi::Value PoolTokens(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value SetSearchDefaults(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    if (info.Length() < 1 || !info[0].IsObject()) throwInvalid(info.Env(), "defaults must be an object");
+    ix->setSearchDefaults(candidateParamsArg(info.Env(), info[0].As<Napi::Object>()));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value Retrain(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    self(info)->retrain();
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Function IndexWrap::define(Napi::Env env) {
   struct M { const char* name; Napi::Value (*fn)(const Napi::CallbackInfo&); };
   static const M methods[] = {
       {"add", Add}, {"delete", Delete}, {"compact", Compact}, {"train", Train}, {"size", Size},
       {"has", Has}, {"get", Get}, {"ids", Ids}, {"search", Search}, {"searchAsync", SearchAsync},
       {"searchBatch", SearchBatch}, {"searchBatchAsync", SearchBatchAsync}, {"save", Save},
-      {"stats", Stats}, {"info", Info},
+      {"stats", Stats}, {"info", Info}, {"setSearchDefaults", SetSearchDefaults}, {"retrain", Retrain},
   };
   // Plain functions on the prototype (a class template only takes primitives): each checks the
   // tag of `this` itself, which ObjectWrap's InstanceMethod would not.

@@ -1,12 +1,14 @@
 // MultiVectorIndex persistence, inside the checksummed container of core/file_format.h.
 //
-// kind "MVIX", version 1. payload layout:
+// kind "MVIX", version 2 (version 1 files, without the candidate section, still load). payload layout:
 //   u32 dim | u32 storage | u32 idKind | u32 protectedTokens | f64 poolFactor | f64 compactThreshold
 //   u64 documents | u64 tokens
 //   ids: numbers -> u64 count + documents x u64; strings -> per document u64 length + bytes
 //   counts: u64 count + documents x u32 (tokens per document, in order)
 //   codec (storage-specific; empty for element-wise storage)
 //   token arrays, 64-byte aligned, documents packed in order (see TokenStore::saveRows)
+//   v2: candidate section: u32 kind | CandidateOptions fields | CandidateParams search defaults |
+//       the generator's own data (CandidateGenerator::save)
 // Only live documents are written, so a saved index is always compact.
 #include <cmath>
 #include <mutex>
@@ -17,7 +19,29 @@
 namespace maxsim::mvindex {
 namespace {
 constexpr char kKind[4] = {'M', 'V', 'I', 'X'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+
+void writeCandidateOptions(FileWriter& w, const CandidateOptions& c, const CandidateParams& d) {
+  w.pod<uint32_t>(static_cast<uint32_t>(c.kind));
+  for (uint32_t v : {c.repetitions, c.simhashBits, c.projectionDim, c.finalDim, c.hnswStorage, c.M, c.efConstruction, c.centroids})
+    w.pod<uint32_t>(v);
+  w.pod<uint64_t>(c.seed);
+  w.pod<double>(c.retrainDrift);
+  for (uint32_t v : {d.ef, d.numCandidates, d.ncells, d.ndocs}) w.pod<uint32_t>(v);
+  w.pod<double>(d.centroidScoreThreshold);
+}
+
+void readCandidateOptions(FileReader& r, CandidateOptions& c, CandidateParams& d) {
+  const uint32_t kind = r.pod<uint32_t>();
+  if (kind > static_cast<uint32_t>(CandidateKind::Plaid)) r.corrupt("unknown candidate strategy");
+  c.kind = static_cast<CandidateKind>(kind);
+  for (uint32_t* v : {&c.repetitions, &c.simhashBits, &c.projectionDim, &c.finalDim, &c.hnswStorage, &c.M, &c.efConstruction, &c.centroids})
+    *v = r.pod<uint32_t>();
+  c.seed = r.pod<uint64_t>();
+  c.retrainDrift = r.pod<double>();
+  for (uint32_t* v : {&d.ef, &d.numCandidates, &d.ncells, &d.ndocs}) *v = r.pod<uint32_t>();
+  d.centroidScoreThreshold = r.pod<double>();
+}
 }  // namespace
 
 void MultiVectorIndex::save(const std::string& path) const {
@@ -50,6 +74,13 @@ void MultiVectorIndex::save(const std::string& path) const {
   w.vec(counts);
   store_->saveCodec(w);
   store_->saveRows(w, live);
+  writeCandidateOptions(w, options_.candidates, options_.searchDefaults);
+  if (gen_) {
+    std::vector<uint32_t> liveSlots;
+    for (uint32_t s = 0; s < ranges_.size(); ++s)
+      if (alive_[s]) liveSlots.push_back(s);
+    gen_->save(w, liveSlots);
+  }
   w.commit();
 }
 
@@ -98,6 +129,16 @@ std::unique_ptr<MultiVectorIndex> MultiVectorIndex::load(const std::string& path
   ix->store_ = createTokenStore(o.storage, o.dim);
   ix->store_->loadCodec(*r);
   ix->store_->loadRows(*r, tokens, mmap, r);
+  bool feed = false;
+  if (r->version() >= 2) {
+    readCandidateOptions(*r, o.candidates, o.searchDefaults);
+    try {
+      ix->gen_ = createCandidateGenerator(o.candidates, o.dim);
+    } catch (const Error& e) {
+      r->corrupt(std::string("bad candidate options: ") + e.what());
+    }
+    if (ix->gen_) feed = ix->gen_->load(*r, docs);
+  }
   r->expectEnd();
 
   ix->ranges_.resize(docs);
@@ -110,6 +151,7 @@ std::unique_ptr<MultiVectorIndex> MultiVectorIndex::load(const std::string& path
   ix->liveDocs_ = docs;
   ix->liveTokens_ = tokens;
   ix->readOnly_ = mmap;
+  if (feed) ix->feedGenerator(0, static_cast<uint32_t>(docs), false);
   return ix;
 }
 

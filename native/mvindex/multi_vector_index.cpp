@@ -44,6 +44,7 @@ MultiVectorIndex::MultiVectorIndex(const IndexOptions& o) : options_(o) {
     throw Error(codes::kInvalidArgument, "compactThreshold must be in (0, 1]");
   store_ = createTokenStore(o.storage, o.dim);
   idMap_.setKind(o.idKind);
+  gen_ = createCandidateGenerator(o.candidates, o.dim);
 }
 
 IdKind MultiVectorIndex::idKind() const {
@@ -144,11 +145,52 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
     liveDocs_++;
     liveTokens_ += newRanges[i].count;
   }
+  if (gen_) feedGenerator(static_cast<uint32_t>(ranges_.size() - n), static_cast<uint32_t>(ranges_.size()), false);
   maybeCompact();
+}
+
+// The generator indexes documents as stored (pooled, and decoded from lossy storage), which
+// is what exact reranking scores too.
+void MultiVectorIndex::feedGenerator(uint32_t first, uint32_t end, bool retrain) {
+  SlotDocs all;
+  std::vector<float> buf;
+  std::vector<size_t> at;
+  auto collect = [&](uint32_t b, uint32_t e) {
+    SlotDocs docs;
+    size_t rows = 0;
+    for (uint32_t s = b; s < e; ++s)
+      if (alive_[s]) rows += ranges_[s].count;
+    buf.assign(rows * options_.dim, 0.f);
+    size_t row = 0;
+    for (uint32_t s = b; s < e; ++s) {
+      if (!alive_[s]) continue;
+      store_->decode(ranges_[s], buf.data() + row * options_.dim);
+      docs.slots.push_back(s);
+      docs.counts.push_back(ranges_[s].count);
+      docs.rows.push_back(buf.data() + row * options_.dim);
+      row += ranges_[s].count;
+    }
+    return docs;
+  };
+  if (retrain) {  // centroids learn from every live document at once
+    SlotDocs docs = collect(first, end);
+    gen_->retrain(docs);
+    return;
+  }
+  // Chunks bound the decoded copy; the first chunk is the whole batch when the generator has
+  // not learned anything yet, so its training sees every document of the first add.
+  constexpr uint32_t kChunkDocs = 8192;
+  for (uint32_t b = first; b < end;) {
+    const uint32_t e = std::min<uint32_t>(end, b + kChunkDocs);
+    SlotDocs docs = collect(b, e);
+    gen_->add(docs);
+    b = e;
+  }
 }
 
 void MultiVectorIndex::kill(uint32_t slot) {
   alive_[slot] = 0;
+  if (gen_) gen_->remove(slot);
   idMap_.erase(slot);
   liveDocs_--;
   liveTokens_ -= ranges_[slot].count;
@@ -202,6 +244,11 @@ void MultiVectorIndex::compactLocked() {
     for (size_t i = b; i < e; ++i) fresh->copyFrom(*store_, ranges_[keep[i]], ranges[i]);
   });
   idMap_.compact(keep);
+  if (gen_) {
+    std::vector<uint32_t> oldToNew(ranges_.size(), CandidateGenerator::kDropped);
+    for (size_t i = 0; i < keep.size(); ++i) oldToNew[keep[i]] = static_cast<uint32_t>(i);
+    gen_->compact(oldToNew);
+  }
   store_ = std::move(fresh);
   ranges_ = std::move(ranges);
   alive_.assign(ranges_.size(), 1);
@@ -281,11 +328,50 @@ std::vector<uint32_t> MultiVectorIndex::candidates(const Filter& f) const {
   return out;
 }
 
-SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, const Filter& filter) const {
+CandidateParams MultiVectorIndex::resolve(const SearchParams& sp, size_t k) const {
+  const CandidateParams& d = options_.searchDefaults;
+  CandidateParams p = sp.candidates;
+  if (!p.ef) p.ef = d.ef;
+  if (!p.numCandidates) p.numCandidates = d.numCandidates;
+  if (!p.ncells) p.ncells = d.ncells;
+  if (!p.ndocs) p.ndocs = d.ndocs;
+  if (std::isnan(p.centroidScoreThreshold)) p.centroidScoreThreshold = d.centroidScoreThreshold;
+  // MUVERA: a shortlist of max(100, 10k) by FDE, searched with ef = the shortlist's length.
+  if (!p.numCandidates) p.numCandidates = static_cast<uint32_t>(std::max<size_t>(100, 10 * k));
+  if (!p.ef) p.ef = p.numCandidates;
+  return p;  // plaid's zeros / NaN fall through to its k-based defaults
+}
+
+std::vector<uint32_t> MultiVectorIndex::querySlots(const float* q, uint32_t nq, size_t k, const Filter& filter,
+                                                   const SearchParams& sp) const {
+  // An allow-list is usually short: scoring it exactly beats hoping the candidates cover it.
+  if (!gen_ || sp.exact || filter.mode == Filter::Mode::Allow) return candidates(filter);
+  std::vector<uint32_t> cand = gen_->generate(q, nq, k, resolve(sp, k));
+  std::vector<uint8_t> denied;
+  if (filter.mode == Filter::Mode::Deny) {
+    if (filter.ids.size() && idMap_.kind() != IdKind::Unset && filter.ids.kind != idMap_.kind())
+      throw Error(codes::kInvalidArgument, std::string("filter ids must be ") + idKindName(idMap_.kind()) + " ids like the index's");
+    denied.assign(alive_.size(), 0);
+    for (size_t i = 0; i < filter.ids.size(); ++i) {
+      const uint32_t s = idMap_.find(filter.ids, i);
+      if (s != IdMap::kNone) denied[s] = 1;
+    }
+  }
+  std::sort(cand.begin(), cand.end());  // slot order, so ties rank the earlier document first
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  size_t w = 0;
+  for (uint32_t s : cand)
+    if (s < alive_.size() && alive_[s] && (denied.empty() || !denied[s])) cand[w++] = s;
+  cand.resize(w);
+  return cand;
+}
+
+SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, const Filter& filter,
+                                    const SearchParams& params) const {
   if (k == 0) throw Error(codes::kInvalidArgument, "k must be a positive integer");
   checkQueryRows(query, nq, options_.dim, "query");
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  const std::vector<uint32_t> cand = candidates(filter);
+  const std::vector<uint32_t> cand = querySlots(query, nq, k, filter, params);
   SearchHits hits;
   hits.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
   if (cand.empty()) return hits;
@@ -306,12 +392,38 @@ SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, c
 }
 
 std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, const uint32_t* qoff, size_t nqueries,
-                                                      size_t k, const Filter& filter) const {
+                                                      size_t k, const Filter& filter, const SearchParams& params) const {
   if (k == 0) throw Error(codes::kInvalidArgument, "k must be a positive integer");
   const uint32_t dim = options_.dim;
   for (size_t i = 0; i < nqueries; ++i)
     checkQueryRows(queries + size_t(qoff[i]) * dim, qoff[i + 1] - qoff[i], dim, "query " + std::to_string(i));
   std::shared_lock<std::shared_mutex> lock(mutex_);
+  if (gen_ && !params.exact && filter.mode != Filter::Mode::Allow) {
+    // Candidates differ per query: queries in parallel, each scoring its own short list.
+    std::vector<SearchHits> out(nqueries);
+    parallelFor(nqueries, 1, [&](size_t b, size_t e) {
+      for (size_t qi = b; qi < e; ++qi) {
+        const float* q = queries + size_t(qoff[qi]) * dim;
+        const uint32_t nq = qoff[qi + 1] - qoff[qi];
+        const std::vector<uint32_t> cand = querySlots(q, nq, k, filter, params);
+        SearchHits& hits = out[qi];
+        hits.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
+        if (cand.empty()) continue;
+        std::unique_ptr<ScoringQuery> prepared = store_->prepare(q, nq);
+        std::vector<float> scores(cand.size());
+        bool nonFinite = false;
+        for (size_t i = 0; i < cand.size(); ++i) scores[i] = store_->score(*prepared, ranges_[cand[i]], &nonFinite);
+        if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+        const size_t kk = std::min(k, cand.size());
+        std::vector<uint32_t> idx(kk);
+        std::vector<float> best(kk);
+        selectTopK(scores.data(), cand.size(), kk, idx.data(), best.data());
+        for (auto& i : idx) i = cand[i];
+        fillHits(idx.data(), best.data(), kk, hits);
+      }
+    });
+    return out;
+  }
   const std::vector<uint32_t> cand = candidates(filter);
   std::vector<SearchHits> out(nqueries);
   for (auto& h : out) h.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
@@ -357,7 +469,31 @@ IndexStats MultiVectorIndex::stats() const {
                  ranges_.capacity() * sizeof(TokenRange) + alive_.capacity() + idMap_.memoryBytes();
   s.allocatedBytes = store_->allocatedBytes();
   s.mapped = store_->borrowed();
+  if (gen_) s.totalBytes += gen_->stats().bytes;
   return s;
+}
+
+void MultiVectorIndex::setSearchDefaults(const CandidateParams& p) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  options_.searchDefaults = p;
+}
+
+CandidateParams MultiVectorIndex::searchDefaults() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return options_.searchDefaults;
+}
+
+CandidateStats MultiVectorIndex::candidateStats() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return gen_ ? gen_->stats() : CandidateStats{};
+}
+
+void MultiVectorIndex::retrain() {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  requireWritable();
+  if (!gen_) throw Error(codes::kInvalidArgument, "retrain() needs a candidate strategy ('muvera' or 'plaid')");
+  compactLocked();  // slots are then exactly the live documents
+  feedGenerator(0, static_cast<uint32_t>(ranges_.size()), true);
 }
 
 }  // namespace maxsim::mvindex

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "candidates/candidate_generator.h"
 #include "id_map.h"
 #include "token_pooling.h"
 #include "token_store.h"
@@ -25,6 +26,16 @@ struct IndexOptions {
   IdKind idKind = IdKind::Unset;  // fixed by the first add when unset
   PoolingOptions pooling;
   double compactThreshold = 0.25;  // (0, 1]; 1 compacts only when asked
+  // Candidate generation before exact MaxSim (exact: score every document).
+  CandidateOptions candidates;
+  // The index's search defaults for the strategy (tune() sets them; persisted).
+  CandidateParams searchDefaults;
+};
+
+// Per-search knobs: exact forces a full scan; the rest override the index's defaults.
+struct SearchParams {
+  bool exact = false;
+  CandidateParams candidates;
 };
 
 // Documents handed to add(): document i is counts[i] rows starting at rows[i] (f32, dim wide).
@@ -83,10 +94,17 @@ class MultiVectorIndex {
   // Ids of the live documents, in slot order.
   SearchHits ids() const;
 
-  SearchHits search(const float* query, uint32_t nq, size_t k, const Filter& filter) const;
+  SearchHits search(const float* query, uint32_t nq, size_t k, const Filter& filter,
+                    const SearchParams& params = {}) const;
   // queryOffsets: nqueries + 1 prefix sums in rows of `queries`.
   std::vector<SearchHits> searchBatch(const float* queries, const uint32_t* queryOffsets, size_t nqueries, size_t k,
-                                      const Filter& filter) const;
+                                      const Filter& filter, const SearchParams& params = {}) const;
+
+  // Candidate strategy: defaults (persisted), drift, retraining.
+  void setSearchDefaults(const CandidateParams& p);
+  CandidateParams searchDefaults() const;
+  CandidateStats candidateStats() const;
+  void retrain();
 
   void save(const std::string& path) const;
   IndexStats stats() const;
@@ -99,10 +117,17 @@ class MultiVectorIndex {
   void maybeCompact();
   void compactLocked();
   std::vector<uint32_t> candidates(const Filter& filter) const;
+  // Slots to score for one query: the strategy's candidates (filtered), or every allowed slot.
+  std::vector<uint32_t> querySlots(const float* q, uint32_t nq, size_t k, const Filter& filter,
+                                   const SearchParams& params) const;
+  CandidateParams resolve(const SearchParams& params, size_t k) const;
+  // Hands slots [first, end) to the generator, decoded from the store in chunks.
+  void feedGenerator(uint32_t first, uint32_t end, bool retrain);
   void fillHits(const uint32_t* slots, const float* scores, size_t n, SearchHits& out) const;
 
   IndexOptions options_;
   std::unique_ptr<TokenStore> store_;
+  std::unique_ptr<CandidateGenerator> gen_;
   IdMap idMap_;
   std::vector<TokenRange> ranges_;  // per slot
   std::vector<uint8_t> alive_;      // per slot

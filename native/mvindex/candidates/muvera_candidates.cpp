@@ -1,0 +1,133 @@
+#include "muvera_candidates.h"
+
+#include <algorithm>
+
+#include "../../core/error.h"
+#include "../../core/thread_pool.h"
+
+namespace maxsim::mvindex {
+namespace {
+FdeConfig fdeConfig(const CandidateOptions& o, uint32_t dim) {
+  FdeConfig c;
+  c.dim = dim;
+  c.repetitions = o.repetitions;
+  c.simhashBits = o.simhashBits;
+  c.projectionDim = o.projectionDim == 0 ? dim : o.projectionDim;
+  c.finalDim = o.finalDim;
+  c.seed = o.seed;
+  c.fillEmptyPartitions = true;
+  return c;
+}
+}  // namespace
+
+MuveraCandidates::MuveraCandidates(const CandidateOptions& o, uint32_t dim)
+    : o_(o), dim_(dim), encoder_(fdeConfig(o, dim)) {
+  resetGraph();
+}
+
+void MuveraCandidates::resetGraph() {
+  hnsw::HnswParams p;
+  p.dim = static_cast<uint32_t>(encoder_.outputDim());
+  p.metric = hnsw::Metric::IP;
+  p.storage = static_cast<hnsw::StorageType>(o_.hnswStorage);
+  p.M = o_.M;
+  p.efConstruction = o_.efConstruction;
+  graph_ = std::make_unique<hnsw::HnswIndex>(p);
+}
+
+void MuveraCandidates::add(const SlotDocs& docs) {
+  const size_t n = docs.slots.size();
+  if (n == 0) return;
+  const size_t od = encoder_.outputDim();
+  // layout: fdes (n, outputDim)
+  std::vector<float> fdes(n * od);
+  parallelFor(n, 8, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) encoder_.encode(docs.rows[i], docs.counts[i], false, fdes.data() + i * od);
+  });
+  std::vector<uint64_t> keys(n);
+  for (size_t i = 0; i < n; ++i) keys[i] = keySlot_.size() + i;
+  graph_->add(fdes.data(), keys.data(), n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t s = docs.slots[i];
+    if (slotKey_.size() <= s) slotKey_.resize(size_t(s) + 1, ~uint64_t(0));
+    slotKey_[s] = keys[i];
+    keySlot_.push_back(s);
+  }
+}
+
+void MuveraCandidates::remove(uint32_t slot) {
+  if (slot >= slotKey_.size() || slotKey_[slot] == ~uint64_t(0)) return;
+  const uint64_t key = slotKey_[slot];
+  graph_->remove(&key, 1);
+  keySlot_[key] = kNoSlot;
+  slotKey_[slot] = ~uint64_t(0);
+}
+
+void MuveraCandidates::compact(const std::vector<uint32_t>& oldToNew) {
+  std::vector<uint64_t> fresh;
+  for (size_t s = 0; s < slotKey_.size() && s < oldToNew.size(); ++s) {
+    const uint64_t key = slotKey_[s];
+    const uint32_t to = oldToNew[s];
+    if (key == ~uint64_t(0)) continue;
+    if (to == kDropped) {  // the index dropped a slot we still had: forget it
+      graph_->remove(&key, 1);
+      keySlot_[key] = kNoSlot;
+      continue;
+    }
+    if (fresh.size() <= to) fresh.resize(size_t(to) + 1, ~uint64_t(0));
+    fresh[to] = key;
+    keySlot_[key] = to;
+  }
+  slotKey_ = std::move(fresh);
+  const hnsw::HnswStats st = graph_->stats();
+  if (st.deleted * 4 > st.slots) graph_->compact();  // drops tombstoned FDEs; labels unchanged
+}
+
+void MuveraCandidates::retrain(const SlotDocs& all) {
+  // Nothing is learned (FDEs are data-independent); rebuilding the graph drops its tombstones.
+  resetGraph();
+  slotKey_.clear();
+  keySlot_.clear();
+  add(all);
+}
+
+std::vector<uint32_t> MuveraCandidates::generate(const float* query, uint32_t nq, size_t k,
+                                                 const CandidateParams& p) const {
+  const size_t want = std::max<size_t>(k, p.numCandidates);
+  std::vector<float> fde(encoder_.outputDim());
+  encoder_.encode(query, nq, true, fde.data());
+  std::vector<uint64_t> ids(want);
+  std::vector<float> scores(want);
+  const size_t got = graph_->search(fde.data(), want, std::max<uint32_t>(p.ef, 1), nullptr, ids.data(), scores.data());
+  std::vector<uint32_t> out;
+  out.reserve(got);
+  for (size_t i = 0; i < got; ++i) {
+    const uint32_t s = ids[i] < keySlot_.size() ? keySlot_[ids[i]] : kNoSlot;
+    if (s != kNoSlot) out.push_back(s);
+  }
+  return out;
+}
+
+CandidateStats MuveraCandidates::stats() const {
+  CandidateStats s;
+  s.bytes = graph_->stats().totalBytes() + slotKey_.capacity() * 8 + keySlot_.capacity() * 4;
+  return s;
+}
+
+// The graph is not written: load() starts empty and the index re-adds every document (FDE
+// encoding is deterministic, so the rebuilt graph indexes the same vectors).
+void MuveraCandidates::save(FileWriter& w, const std::vector<uint32_t>& liveSlots) const {
+  (void)w;
+  (void)liveSlots;
+}
+
+bool MuveraCandidates::load(FileReader& r, size_t slots) {
+  (void)r;
+  (void)slots;
+  resetGraph();
+  slotKey_.clear();
+  keySlot_.clear();
+  return true;
+}
+
+}  // namespace maxsim::mvindex
