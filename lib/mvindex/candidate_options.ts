@@ -10,9 +10,9 @@ export const CANDIDATE_STRATEGIES: readonly CandidateStrategy[] = ['exact', 'muv
 export interface MuveraOptions {
   /** FDE repetitions R (default 20). */
   repetitions?: number;
-  /** SimHash bits k_sim: 2^k_sim partitions per repetition (default 4). */
+  /** SimHash bits k_sim: 2^k_sim partitions per repetition (default 5). */
   simhashBits?: number;
-  /** Projected dimension per partition (default 16; 0 = dim, no projection). */
+  /** Projected dimension per partition (default 16, clamped to dim; 0 = dim, no projection). */
   projectionDim?: number;
   /** Optional final count-sketch dimension (default 0: none). FDE length is R·2^k_sim·projectionDim otherwise. */
   finalDim?: number;

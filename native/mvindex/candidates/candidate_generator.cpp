@@ -20,7 +20,6 @@ std::unique_ptr<CandidateGenerator> createCandidateGenerator(const CandidateOpti
     case CandidateKind::Muvera:
       if (o.repetitions < 1 || o.repetitions > 1024) throw Error(codes::kInvalidArgument, "muvera repetitions must be in [1, 1024]");
       if (o.simhashBits > 10) throw Error(codes::kInvalidArgument, "muvera simhashBits must be in [0, 10]");
-      if (o.projectionDim > dim) throw Error(codes::kInvalidArgument, "muvera projectionDim must be at most dim");
       if (o.hnswStorage > 2) throw Error(codes::kInvalidArgument, "muvera storage must be 'f32', 'f16' or 'int8'");
       if (o.M < 2 || o.M > 256) throw Error(codes::kInvalidArgument, "muvera M must be in [2, 256]");
       return std::make_unique<MuveraCandidates>(o, dim);

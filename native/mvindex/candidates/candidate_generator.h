@@ -34,7 +34,7 @@ struct CandidateParams {
 struct CandidateOptions {
   CandidateKind kind = CandidateKind::Exact;
   // muvera
-  uint32_t repetitions = 20, simhashBits = 4, projectionDim = 16, finalDim = 0;
+  uint32_t repetitions = 20, simhashBits = 5, projectionDim = 16, finalDim = 0;
   uint64_t seed = 42;
   uint32_t hnswStorage = 1;  // hnsw::StorageType as u32 (f32 0, f16 1, int8 2)
   uint32_t M = 16, efConstruction = 100;

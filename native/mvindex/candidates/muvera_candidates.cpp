@@ -12,7 +12,7 @@ FdeConfig fdeConfig(const CandidateOptions& o, uint32_t dim) {
   c.dim = dim;
   c.repetitions = o.repetitions;
   c.simhashBits = o.simhashBits;
-  c.projectionDim = o.projectionDim == 0 ? dim : o.projectionDim;
+  c.projectionDim = o.projectionDim == 0 ? dim : std::min(o.projectionDim, dim);  // clamped to dim
   c.finalDim = o.finalDim;
   c.seed = o.seed;
   c.fillEmptyPartitions = true;
