@@ -469,7 +469,7 @@ export class MultiVectorIndex {
     const { q, qo } = this.batchArgs(sampleQueries, queryOffsets);
     const nq = qo.length - 1;
     if (nq === 0) throw invalidParameter('queryOffsets', 'at least one sample query', qo.length);
-    const result = tuneCandidates(strategy, (params) => callNative(() => h.searchBatch(q, qo, k, 0, undefined, params)), nq, k, target);
+    const result = tuneCandidates(strategy, (params) => callNative(() => h.searchBatch(q, qo, k, 0, undefined, params)), nq, k, target, this.size);
     callNative(() => h.setSearchDefaults(result.params));
     return result;
   }
