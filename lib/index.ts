@@ -36,3 +36,4 @@ export {
 } from './multi_vector_index';
 export { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions, TuneOptions, TuneResult, TuneTrial } from './multi_vector_index';
 export { recallAgainst } from './mvindex/tune';
+export { SciFactSentences, SciFactSentencesOptions, loadSciFactSentences, splitSentences } from './datasets/scifact_sentences';

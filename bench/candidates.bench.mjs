@@ -1,0 +1,122 @@
+// Candidate generation for MultiVectorIndex (MUVERA over HNSW, PLAID centroids) against exact
+// flat MaxSim: recall@10 against exact vs QPS (1 and 2 threads), index size and build time.
+// Datasets: SciFact-GloVe and SciFact-sentences (BENCH_DOCS documents of shuffled SciFact
+// sentences, default 100,000). Plain hrtime loops over searchBatch: each figure is the best
+// of BENCH_RUNS runs over the query set.
+//
+//   npm run build && npm run bench:candidates
+//   env: BENCH_DOCS (100000), BENCH_QUERIES (100), BENCH_RUNS (2), BENCH_SETS (scifact,sentences),
+//        PLAID_CENTROIDS (default: ColBERTv2 rule capped at 4096 to keep k-means affordable),
+//        MUVERA (JSON muvera options, default {}), BENCH_OUT (chart folder, default bench)
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import { MultiVectorIndex, loadSciFactGlove, loadSciFactSentences, recallAgainst, setThreads } from '../dist/index.js';
+import { writeLineChart } from './lib/png-chart.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const NQ = Number(process.env.BENCH_QUERIES || 100);
+const RUNS = Number(process.env.BENCH_RUNS || 2);
+const SETS = (process.env.BENCH_SETS || 'scifact,sentences').split(',');
+const OUT = process.env.BENCH_OUT || here;
+
+function qps(fn, nq) {
+  let best = Infinity, out;
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = process.hrtime.bigint();
+    out = fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { out, qps: nq / best };
+}
+
+function firstQueries(q, n) {
+  n = Math.min(n, q.ids.length);
+  return { tokens: q.tokens.subarray(0, q.offsets[n] * q.dim), offsets: q.offsets.slice(0, n + 1), n };
+}
+
+function build(d, options) {
+  const t0 = Date.now();
+  const ix = new MultiVectorIndex({ dim: d.dim, idType: 'string', ...options });
+  setThreads(2);
+  ix.add(d.ids, d.tokens, d.offsets);
+  return { ix, buildS: (Date.now() - t0) / 1000 };
+}
+
+function sweep(name, ix, q, exact, settings, rows) {
+  const series = [];
+  for (const s of settings) {
+    const row = { strategy: name, params: s };
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      const r = qps(() => ix.searchBatch(q.tokens, q.offsets, { k: 10, ...s }), q.n);
+      row[`qps${threads}`] = r.qps;
+      row.recall = recallAgainst(r.out, exact, 10);
+    }
+    rows.push(row);
+    series.push([row.qps1, row.recall]);
+    console.log(`  ${name} ${JSON.stringify(s)}: recall@10 ${row.recall.toFixed(4)}, QPS 1t ${row.qps1.toFixed(1)} 2t ${row.qps2.toFixed(1)}`);
+  }
+  return series;
+}
+
+function runSet(label, d, qAll) {
+  const q = firstQueries(qAll, NQ);
+  const ntok = d.offsets[d.offsets.length - 1];
+  console.log(`\n## ${label}: ${d.ids.length} documents, ${ntok} tokens, ${q.n} queries`);
+  const rows = [];
+  const flat = build(d, {});
+  const ex = {};
+  for (const threads of [1, 2]) {
+    setThreads(threads);
+    const r = qps(() => flat.ix.searchBatch(q.tokens, q.offsets, { k: 10 }), q.n);
+    ex[threads] = r;
+  }
+  const exact = ex[1].out;
+  console.log(`  exact flat: build ${flat.buildS.toFixed(1)} s, ${(flat.ix.stats().totalBytes / 1e6).toFixed(0)} MB, QPS 1t ${ex[1].qps.toFixed(2)} 2t ${ex[2].qps.toFixed(2)}`);
+  const summary = [{ strategy: 'exact', buildS: flat.buildS, mb: flat.ix.stats().totalBytes / 1e6, qps1: ex[1].qps, qps2: ex[2].qps }];
+
+  const muvera = JSON.parse(process.env.MUVERA || '{}');
+  const mv = build(d, { candidates: 'muvera', muvera });
+  const mvMb = mv.ix.stats().totalBytes / 1e6;
+  console.log(`  muvera: build ${mv.buildS.toFixed(1)} s, ${mvMb.toFixed(0)} MB (candidates ${(mv.ix.stats().candidateStats.bytes / 1e6).toFixed(0)} MB)`);
+  summary.push({ strategy: 'muvera', buildS: mv.buildS, mb: mvMb });
+  const mvSeries = sweep('muvera', mv.ix, q, exact,
+    [100, 200, 400, 800, 1600].map((n) => ({ numCandidates: n, ef: 2 * n })), rows);
+  mv.ix = null;
+
+  const rule = 2 ** Math.floor(Math.log2(16 * Math.sqrt(ntok)));
+  const centroids = Number(process.env.PLAID_CENTROIDS || Math.min(rule, 4096));
+  const pl = build(d, { candidates: 'plaid', plaid: { centroids } });
+  const plMb = pl.ix.stats().totalBytes / 1e6;
+  console.log(`  plaid: ${centroids} centroids (rule: ${rule}), build ${pl.buildS.toFixed(1)} s, ${plMb.toFixed(0)} MB (candidates ${(pl.ix.stats().candidateStats.bytes / 1e6).toFixed(0)} MB)`);
+  summary.push({ strategy: 'plaid', buildS: pl.buildS, mb: plMb, centroids });
+  const plSeries = sweep('plaid', pl.ix, q, exact, [
+    {}, { ncells: 2, ndocs: 1024, centroidScoreThreshold: 0.45 }, { ncells: 4, ndocs: 1024, centroidScoreThreshold: 0.4 },
+    { ncells: 4, ndocs: 2048, centroidScoreThreshold: 0.3 }, { ncells: 8, ndocs: 4096, centroidScoreThreshold: 0.3 },
+  ], rows);
+  const file = path.join(OUT, `candidates-${label}.png`);
+  writeLineChart(file, {
+    title: `${label}: recall@10 vs QPS (1 thread)`, xLabel: 'queries per second', yLabel: 'recall@10', xLog: true,
+    series: [{ name: 'muvera', points: mvSeries }, { name: 'plaid', points: plSeries }, { name: 'exact flat', points: [[ex[1].qps, 1]] }],
+  });
+  for (const r of rows) r.speedup1 = r.qps1 / ex[1].qps;
+  const best = (s) => rows.filter((r) => r.strategy === s && r.recall >= 0.95).sort((a, b) => b.qps1 - a.qps1)[0];
+  for (const s of ['muvera', 'plaid']) {
+    const b = best(s);
+    console.log(b ? `  fastest ${s} at recall >= 0.95: ${JSON.stringify(b.params)} recall ${b.recall.toFixed(4)}, ${b.speedup1.toFixed(1)}x exact 1-thread QPS`
+      : `  ${s}: no setting reached recall 0.95`);
+  }
+  console.log(`  chart: ${file}`);
+  return { label, summary, rows };
+}
+
+const results = [];
+if (SETS.includes('scifact')) {
+  const { documents, queries } = loadSciFactGlove();
+  results.push(runSet('scifact-glove', documents, queries));
+}
+if (SETS.includes('sentences')) {
+  const s = loadSciFactSentences({ documents: Number(process.env.BENCH_DOCS || 100000) });
+  results.push(runSet('scifact-sentences', s.documents, s.queries));
+}
+console.log('\n' + JSON.stringify(results));
