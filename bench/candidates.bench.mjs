@@ -7,7 +7,8 @@
 //   npm run build && npm run bench:candidates
 //   env: BENCH_DOCS (100000), BENCH_QUERIES (100), BENCH_RUNS (2), BENCH_SETS (scifact,sentences),
 //        PLAID_CENTROIDS (default: ColBERTv2 rule capped at 4096 to keep k-means affordable),
-//        MUVERA (JSON muvera options, default {}), BENCH_OUT (chart folder, default bench)
+//        MUVERA (JSON muvera options, default {}), BENCH_OUT (chart folder, default bench),
+//        BENCH_STRATEGIES (muvera,plaid)
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { MultiVectorIndex, loadSciFactGlove, loadSciFactSentences, recallAgainst, setThreads } from '../dist/index.js';
@@ -18,6 +19,7 @@ const NQ = Number(process.env.BENCH_QUERIES || 100);
 const RUNS = Number(process.env.BENCH_RUNS || 2);
 const SETS = (process.env.BENCH_SETS || 'scifact,sentences').split(',');
 const OUT = process.env.BENCH_OUT || here;
+const STRATEGIES = (process.env.BENCH_STRATEGIES || 'muvera,plaid').split(',');
 
 function qps(fn, nq) {
   let best = Infinity, out;
@@ -75,25 +77,31 @@ function runSet(label, d, qAll) {
   console.log(`  exact flat: build ${flat.buildS.toFixed(1)} s, ${(flat.ix.stats().totalBytes / 1e6).toFixed(0)} MB, QPS 1t ${ex[1].qps.toFixed(2)} 2t ${ex[2].qps.toFixed(2)}`);
   const summary = [{ strategy: 'exact', buildS: flat.buildS, mb: flat.ix.stats().totalBytes / 1e6, qps1: ex[1].qps, qps2: ex[2].qps }];
 
+  let mvSeries = [];
+  if (STRATEGIES.includes('muvera')) {
   const muvera = JSON.parse(process.env.MUVERA || '{}');
   const mv = build(d, { candidates: 'muvera', muvera });
   const mvMb = mv.ix.stats().totalBytes / 1e6;
   console.log(`  muvera: build ${mv.buildS.toFixed(1)} s, ${mvMb.toFixed(0)} MB (candidates ${(mv.ix.stats().candidateStats.bytes / 1e6).toFixed(0)} MB)`);
   summary.push({ strategy: 'muvera', buildS: mv.buildS, mb: mvMb });
-  const mvSeries = sweep('muvera', mv.ix, q, exact,
+  mvSeries = sweep('muvera', mv.ix, q, exact,
     [100, 200, 400, 800, 1600].map((n) => ({ numCandidates: n, ef: 2 * n })), rows);
   mv.ix = null;
-
+  }
+  let plSeries = [];
+  if (STRATEGIES.includes('plaid')) {
   const rule = 2 ** Math.floor(Math.log2(16 * Math.sqrt(ntok)));
   const centroids = Number(process.env.PLAID_CENTROIDS || Math.min(rule, 4096));
   const pl = build(d, { candidates: 'plaid', plaid: { centroids } });
   const plMb = pl.ix.stats().totalBytes / 1e6;
   console.log(`  plaid: ${centroids} centroids (rule: ${rule}), build ${pl.buildS.toFixed(1)} s, ${plMb.toFixed(0)} MB (candidates ${(pl.ix.stats().candidateStats.bytes / 1e6).toFixed(0)} MB)`);
   summary.push({ strategy: 'plaid', buildS: pl.buildS, mb: plMb, centroids });
-  const plSeries = sweep('plaid', pl.ix, q, exact, [
+  plSeries = sweep('plaid', pl.ix, q, exact, [
     {}, { ncells: 2, ndocs: 1024, centroidScoreThreshold: 0.45 }, { ncells: 4, ndocs: 1024, centroidScoreThreshold: 0.4 },
     { ncells: 4, ndocs: 2048, centroidScoreThreshold: 0.3 }, { ncells: 8, ndocs: 4096, centroidScoreThreshold: 0.3 },
+    { ncells: 4, ndocs: 8192, centroidScoreThreshold: 0.3 }, { ncells: 8, ndocs: 16384, centroidScoreThreshold: 0.3 },
   ], rows);
+  }
   const file = path.join(OUT, `candidates-${label}.png`);
   writeLineChart(file, {
     title: `${label}: recall@10 vs QPS (1 thread)`, xLabel: 'queries per second', yLabel: 'recall@10', xLog: true,
