@@ -94,12 +94,17 @@ void MuveraCandidates::retrain(const SlotDocs& all) {
 std::vector<uint32_t> MuveraCandidates::generate(const float* query, uint32_t nq, size_t k,
                                                  const CandidateParams& p) const {
   const size_t want = std::max<size_t>(k, p.numCandidates);
+  std::vector<uint32_t> out;
+  if (want >= graph_->size()) {  // the shortlist is everyone: skip the graph (and its reachability)
+    for (uint32_t s : keySlot_)
+      if (s != kNoSlot) out.push_back(s);
+    return out;
+  }
   std::vector<float> fde(encoder_.outputDim());
   encoder_.encode(query, nq, true, fde.data());
   std::vector<uint64_t> ids(want);
   std::vector<float> scores(want);
   const size_t got = graph_->search(fde.data(), want, std::max<uint32_t>(p.ef, 1), nullptr, ids.data(), scores.data());
-  std::vector<uint32_t> out;
   out.reserve(got);
   for (size_t i = 0; i < got; ++i) {
     const uint32_t s = ids[i] < keySlot_.size() ? keySlot_[ids[i]] : kNoSlot;
