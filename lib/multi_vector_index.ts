@@ -39,7 +39,7 @@ export interface MultiVectorIndexOptions {
   pqBits?: number;
   /** 'residual': bits per dimension of the residual, 1, 2 (default) or 4. */
   residualBits?: number;
-  /** 'residual': centroid count (default ColBERTv2's 2^floor(log2(16·sqrt(training tokens)))). */
+  /** 'residual': centroid count (default ColBERTv2's 2^floor(log2(16·sqrt(training tokens))), at most min(tokens, 65536) / 32). */
   residualCentroids?: number;
   /** 'number' or 'string'; when omitted the first add decides. */
   idType?: IdType;

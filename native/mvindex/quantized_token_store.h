@@ -28,7 +28,8 @@ namespace maxsim::mvindex {
 // M used when pqSubspaces is 0: the divisor of dim nearest dim / 4 (ties: the larger), so an
 // 8-bit code is about a byte per four dimensions -- 25 for GloVe's 100, 32 for ColBERT's 128.
 uint32_t defaultPqSubspaces(uint32_t dim);
-// ColBERTv2's centroid count for n training tokens: 2^floor(log2(16 sqrt(n))), at most n.
+// ColBERTv2's centroid count for n training tokens, 2^floor(log2(16 sqrt(n))), clamped to
+// min(n, 65536) / 32 (k-means samples at most 65,536 tokens, 32 per centroid); at least 1.
 uint32_t defaultResidualCentroids(size_t n);
 
 class PqTokenStore final : public TokenStore {

@@ -104,7 +104,7 @@ struct CodecOptions {
   uint32_t pqSubspaces = 0;       // 'pq': M, a divisor of dim; 0 = the divisor nearest dim / 4
   uint32_t pqBits = 8;            // 'pq': 8 or 4 bits per sub-space code
   uint32_t residualBits = 2;      // 'residual': 1, 2 or 4 bits per dimension
-  uint32_t residualCentroids = 0; // 'residual': 0 = ColBERTv2's 2^floor(log2(16 sqrt(tokens)))
+  uint32_t residualCentroids = 0; // 'residual': 0 = ColBERTv2's rule, clamped (defaultResidualCentroids)
 };
 
 // A new empty store of the given kind.
