@@ -4,10 +4,10 @@
 // same documents (QPS and recall@10 against our exact f32 results; a sample of queries only,
 // because it takes about a second per query).
 //
-//   npm run bench:index            (env: MVBENCH_LATENCY_QUERIES, MVBENCH_LANCE_QUERIES)
+//   npm run bench:index            (env: MVBENCH_LATENCY_QUERIES, MVBENCH_LANCE_QUERIES,
+//                                   MVBENCH_ONLY=f32,pq,residual to run only those storages)
 import * as fs from 'fs';
 import { MultiVectorIndex, loadSciFactGlove, ndcgAtK, recallAtK, setThreads, capabilities } from '../dist/index.js';
-import { buildLanceTable, lanceSearch } from './mvindex_lance.mjs';
 import { peerVersion } from './lib/peers.mjs';
 
 const LATENCY_QUERIES = Number(process.env.MVBENCH_LATENCY_QUERIES ?? 60);
@@ -47,7 +47,10 @@ for (const [label, options] of [
   ['f32', { storage: 'f32' }], ['f16', { storage: 'f16' }], ['bf16', { storage: 'bf16' }],
   ['int8', { storage: 'int8' }], ['binary', { storage: 'binary' }],
   ['f32 + pool×2', { storage: 'f32', poolFactor: 2 }], ['int8 + pool×2', { storage: 'int8', poolFactor: 2 }],
-]) {
+  // Codec storages: add time includes training the codec on the whole batch.
+  ['pq 8-bit (M=25)', { storage: 'pq' }], ['pq 4-bit (M=25)', { storage: 'pq', pqBits: 4 }],
+  ['residual 2-bit', { storage: 'residual' }], ['residual 4-bit', { storage: 'residual', residualBits: 4 }],
+].filter(([label]) => !process.env.MVBENCH_ONLY || process.env.MVBENCH_ONLY.split(',').includes(label.split(' ')[0]))) {
   const { ix, ms: addMs } = timeAdd(options);
   const st = ix.stats();
   const one = timeSearch(ix, 1);
@@ -63,18 +66,6 @@ for (const [label, options] of [
   console.log(`  ${label}: done`);
 }
 
-// LanceDB, same documents and queries, flat multi-vector search.
-const tb = process.hrtime.bigint();
-const { table, dir } = await buildLanceTable(d);
-const lanceBuildMs = Number(process.hrtime.bigint() - tb) / 1e6;
-const lanceIds = [];
-await lanceSearch(table, queryAt(0), dim, 10);  // warm-up
-const tl = process.hrtime.bigint();
-for (let i = 0; i < LANCE_QUERIES; i++) lanceIds.push((await lanceSearch(table, queryAt(i), dim, 10)).map((j) => d.ids[j]));
-const lanceMs = Number(process.hrtime.bigint() - tl) / 1e6 / LANCE_QUERIES;
-const lanceRecall = recallAtK(lanceIds, exact.slice(0, LANCE_QUERIES).map((r) => r.ids), 10);
-fs.rmSync(dir, { recursive: true, force: true });
-
 const f32 = rows[0];
 const fmt = (v, dgt = 1) => (Number.isFinite(v) ? v.toFixed(dgt) : '–');
 console.log('');
@@ -89,8 +80,22 @@ console.log('');
 const pooled = rows.find((r) => r.label === 'f32 + pool×2');
 const pooled8 = rows.find((r) => r.label === 'int8 + pool×2');
 const int8 = rows.find((r) => r.label === 'int8');
-console.log(`Pooling ×2 add time: f32 ${fmt(pooled.addMs, 0)} ms vs ${fmt(f32.addMs, 0)} ms (×${fmt(pooled.addMs / f32.addMs, 2)}); int8 ${fmt(pooled8.addMs, 0)} ms vs ${fmt(int8.addMs, 0)} ms (×${fmt(pooled8.addMs / int8.addMs, 2)})`);
+if (pooled && pooled8 && int8) console.log(`Pooling ×2 add time: f32 ${fmt(pooled.addMs, 0)} ms vs ${fmt(f32.addMs, 0)} ms (×${fmt(pooled.addMs / f32.addMs, 2)}); int8 ${fmt(pooled8.addMs, 0)} ms vs ${fmt(int8.addMs, 0)} ms (×${fmt(pooled8.addMs / int8.addMs, 2)})`);
 console.log('');
+// LanceDB, same documents and queries, flat multi-vector search (MVBENCH_LANCE_QUERIES=0 skips it).
+if (LANCE_QUERIES > 0) {
+const { buildLanceTable, lanceSearch } = await import('./mvindex_lance.mjs');
+const tb = process.hrtime.bigint();
+const { table, dir } = await buildLanceTable(d);
+const lanceBuildMs = Number(process.hrtime.bigint() - tb) / 1e6;
+const lanceIds = [];
+await lanceSearch(table, queryAt(0), dim, 10);  // warm-up
+const tl = process.hrtime.bigint();
+for (let i = 0; i < LANCE_QUERIES; i++) lanceIds.push((await lanceSearch(table, queryAt(i), dim, 10)).map((j) => d.ids[j]));
+const lanceMs = Number(process.hrtime.bigint() - tl) / 1e6 / LANCE_QUERIES;
+const lanceRecall = recallAtK(lanceIds, exact.slice(0, LANCE_QUERIES).map((r) => r.ids), 10);
+fs.rmSync(dir, { recursive: true, force: true });
+
 const lanceVersion = peerVersion('@lancedb/lancedb');
 console.log(`LanceDB ${lanceVersion} flat multi-vector search (vectorSearch + addQueryVector on a List<FixedSizeList<Float32, ${dim}>> column, cosine), first ${LANCE_QUERIES} queries, one query at a time:`);
 console.log('');
@@ -101,3 +106,4 @@ console.log(`| maxsim f32, 1 thread | ${fmt(f32.one)} | ${fmt(1000 / f32.one, 1)
 console.log(`| maxsim f32, ${cores} threads | ${fmt(f32.two)} | ${fmt(1000 / f32.two, 1)} | 1.000 |`);
 console.log('');
 console.log(`ratio: maxsim f32 (${cores} threads) is ×${fmt(lanceMs / f32.two, 0)} LanceDB's QPS; LanceDB table build ${fmt(lanceBuildMs, 0)} ms`);
+}

@@ -31,11 +31,21 @@ export interface MultiVectorIndexOptions {
    * - 'f16' / 'bf16' 2·dim bytes;
    * - 'int8' dim + 4 bytes (symmetric per-token scale; queries are quantized the same way);
    * - 'binary' ceil(dim / 8) bytes (sign bits, scored by Hamming: dim − 2·hamming);
-   * - 'pq' / 'residual' are accepted here but not available in this build yet
-   *   (ERR_INVALID_ARGUMENT).
-   * The element-wise forms need no training; see docs/multi-vector-index.md for the codec rule.
+   * - 'pq' product-quantizer codes: pqSubspaces bytes a token (8-bit) or half that (4-bit),
+   *   scored by per-query lookup tables without decoding;
+   * - 'residual' ColBERTv2 residual codes: a 4-byte centroid id + ceil(dim·residualBits / 8).
+   * The element-wise forms need no training. 'pq' and 'residual' train their codec on the first
+   * add() batch, or on train(sample) before it; see docs/multi-vector-index.md for the rule.
    */
   storage?: MultiVectorStorage;
+  /** 'pq': sub-spaces M, a divisor of dim (default: the divisor nearest dim / 4). */
+  pqSubspaces?: number;
+  /** 'pq': bits per sub-space code, 8 (default) or 4. */
+  pqBits?: number;
+  /** 'residual': bits per dimension of the residual, 1, 2 (default) or 4. */
+  residualBits?: number;
+  /** 'residual': centroid count (default ColBERTv2's 2^floor(log2(16·sqrt(training tokens))), at most min(tokens, 65536) / 32). */
+  residualCentroids?: number;
   /** 'number' or 'string'; when omitted the first add decides. */
   idType?: IdType;
   /**
@@ -268,6 +278,25 @@ export class MultiVectorIndex {
       nativeOptions.compactThreshold = o.compactThreshold;
     }
     candidateNativeOptions(o, nativeOptions);
+    const dim = nativeOptions.dim as number;
+    if (o.pqSubspaces !== undefined) {
+      if (typeof o.pqSubspaces !== 'number' || !Number.isInteger(o.pqSubspaces) || o.pqSubspaces < 1 || o.pqSubspaces > dim || dim % o.pqSubspaces !== 0)
+        throw invalidParameter('pqSubspaces', `a divisor of dim (${dim})`, o.pqSubspaces);
+      nativeOptions.pqSubspaces = o.pqSubspaces;
+    }
+    if (o.pqBits !== undefined) {
+      if (o.pqBits !== 4 && o.pqBits !== 8) throw invalidParameter('pqBits', '4 or 8', o.pqBits);
+      nativeOptions.pqBits = o.pqBits;
+    }
+    if (o.residualBits !== undefined) {
+      if (o.residualBits !== 1 && o.residualBits !== 2 && o.residualBits !== 4) throw invalidParameter('residualBits', '1, 2 or 4', o.residualBits);
+      nativeOptions.residualBits = o.residualBits;
+    }
+    if (o.residualCentroids !== undefined) {
+      if (typeof o.residualCentroids !== 'number' || !Number.isInteger(o.residualCentroids) || o.residualCentroids < 1 || o.residualCentroids > 1 << 20)
+        throw invalidParameter('residualCentroids', 'an integer in [1, 2^20]', o.residualCentroids);
+      nativeOptions.residualCentroids = o.residualCentroids;
+    }
     const h = callNative(() => new Native(nativeOptions));
     this.attach(h);
   }

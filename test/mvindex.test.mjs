@@ -360,10 +360,11 @@ test('bad input: MaxsimError with the right code, and the index unchanged', asyn
   await expectCode(() => new MultiVectorIndex({ dim, protectedTokens: -1 }), 'ERR_INVALID_ARGUMENT');
   await expectCode(() => new MultiVectorIndex({ dim, compactThreshold: 0 }), 'ERR_INVALID_ARGUMENT');
   await expectCode(() => new MultiVectorIndex(), 'ERR_INVALID_ARGUMENT');
-  for (const storage of ['pq', 'residual']) {
-    const e = await expectCode(() => new MultiVectorIndex({ dim, storage }), 'ERR_INVALID_ARGUMENT');
-    assert.match(e.message, `storage '${storage}' is not available in this build yet`);
-  }
+  // Codec options of 'pq' / 'residual' (their own tests: mvindex_quantized*.test.mjs).
+  await expectCode(() => new MultiVectorIndex({ dim: 6, storage: 'pq', pqSubspaces: 4 }), 'ERR_INVALID_ARGUMENT');
+  await expectCode(() => new MultiVectorIndex({ dim: 6, storage: 'pq', pqBits: 6 }), 'ERR_INVALID_ARGUMENT');
+  await expectCode(() => new MultiVectorIndex({ dim: 6, storage: 'residual', residualBits: 3 }), 'ERR_INVALID_ARGUMENT');
+  await expectCode(() => new MultiVectorIndex({ dim: 6, storage: 'residual', residualCentroids: 0 }), 'ERR_INVALID_ARGUMENT');
 });
 
 test('bad input to add, search, delete, get', async () => {

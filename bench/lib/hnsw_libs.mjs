@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { HnswIndex, cacheDir, loadGlove, loadSift10k, setThreads } from '../../dist/index.js';
+import { requirePeer } from './peers.mjs';
 
 const require = createRequire(import.meta.url);
 export const M = 16, EF_CONSTRUCTION = 200, K = 10;
@@ -92,7 +93,7 @@ function maxsimAdapter(d, storage) {
 }
 
 function hnswlibAdapter(d) {
-  const { HierarchicalNSW } = require('hnswlib-node');
+  const { HierarchicalNSW } = requirePeer('hnswlib-node');
   const space = d.metric === 'l2' ? 'l2' : 'cosine';
   let idx = null;
   // hnswlib-node takes number[] only: queries are converted once, outside the timed loop;
@@ -116,7 +117,7 @@ function hnswlibAdapter(d) {
 }
 
 function usearchAdapter(d) {
-  const usearch = require('usearch');
+  const usearch = requirePeer('usearch');
   // expansion_search is fixed when a usearch Index is constructed (the JS binding has no
   // setter), so each ef re-opens the saved index with that setting, outside the timed loop.
   const make = (ef) => new usearch.Index({

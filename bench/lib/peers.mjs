@@ -51,3 +51,9 @@ export async function importPeer(name) {
 export function peerVersion(name) {
   return JSON.parse(fs.readFileSync(path.join(peerDir(name), 'package.json'), 'utf8')).version;
 }
+
+/** Synchronous require of a CommonJS peer from the cache (installing it first if needed). */
+export function requirePeer(name) {
+  peerDir(name);
+  return createRequire(path.join(prefix, 'package.json'))(name);
+}

@@ -210,7 +210,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
   static Batch batchArg(const Napi::CallbackInfo& info, const HnswIndex& idx) {
     auto v = typedArrayArg<float>(info, 0, napi_float32_array, "vectors");
     auto ids = typedArrayArg<uint64_t>(info, 1, napi_biguint64_array, "ids");
-    const uint32_t dim = idx.params().dim;
+    const uint32_t dim = idx.dim();
     if (v.length != ids.length * dim)
       throwError(info.Env(), codes::kDimensionMismatch,
                  "vectors has " + std::to_string(v.length) + " values; " + std::to_string(ids.length) + " ids x dim " +
@@ -280,7 +280,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
   static QueryArgs queryArgs(const Napi::CallbackInfo& info, const HnswIndex& idx, bool batch) {
     QueryArgs a;
     auto q = typedArrayArg<float>(info, 0, napi_float32_array, batch ? "queries" : "query");
-    const uint32_t dim = idx.params().dim;
+    const uint32_t dim = idx.dim();
     if (batch ? q.length % dim != 0 : q.length != dim)
       throwError(info.Env(), codes::kDimensionMismatch,
                  std::string(batch ? "queries length " : "query length ") + std::to_string(q.length) +
@@ -420,7 +420,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
     return guard(info, [&]() -> Napi::Value {
       HnswIndex& idx = self(info);
       const uint64_t id = idArg(info, 0);
-      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), idx.params().dim);
+      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), idx.dim());
       if (!idx.getVector(id, out.Data())) return info.Env().Null();
       return out;
     });

@@ -279,6 +279,16 @@ IndexWrap::IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWra
       opt.pooling.protectedTokens = static_cast<uint32_t>(prot);
       opt.compactThreshold = num("compactThreshold", 0.25);
       candidateOptionsArg(env, o, opt.candidates);
+      // Codec parameters: range checks live in the stores (ERR_INVALID_ARGUMENT from there).
+      auto count = [&](const char* key, double dflt) -> uint32_t {
+        const double v = num(key, dflt);
+        if (!(v >= 0 && v <= 4294967295.0) || std::floor(v) != v) throwInvalid(env, std::string(key) + " must be a non-negative integer");
+        return static_cast<uint32_t>(v);
+      };
+      opt.codec.pqSubspaces = count("pqSubspaces", 0);
+      opt.codec.pqBits = count("pqBits", 8);
+      opt.codec.residualBits = count("residualBits", 2);
+      opt.codec.residualCentroids = count("residualCentroids", 0);
       index = std::make_shared<MultiVectorIndex>(opt);
     }
     tagObject(env, info.This().As<Napi::Object>(), kIndexTag);

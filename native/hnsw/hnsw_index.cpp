@@ -76,7 +76,7 @@ HnswIndex::SearchScratch& HnswIndex::threadScratch() {
   return s;
 }
 
-HnswIndex::HnswIndex(const HnswParams& p) : p_(p), entry_(uint64_t(kNoEntry)) {
+HnswIndex::HnswIndex(const HnswParams& p) : p_(p), efSearch_(p.efSearch), entry_(uint64_t(kNoEntry)) {
   if (p.dim == 0 || p.dim > 65536) throw Error(codes::kInvalidArgument, "dim must be in [1, 65536]");
   if (p.M < 2 || p.M > 256) throw Error(codes::kInvalidArgument, "M must be in [2, 256]");
   if (p.efConstruction < 1 || p.efConstruction > 100000)
@@ -94,7 +94,7 @@ HnswIndex::~HnswIndex() = default;
 
 void HnswIndex::setEfSearch(uint32_t ef) {
   if (ef < 1 || ef > 100000) throw Error(codes::kInvalidArgument, "ef must be in [1, 100000]");
-  p_.efSearch = ef;
+  efSearch_.store(ef, std::memory_order_relaxed);
 }
 
 bool HnswIndex::isDeleted(uint32_t s) const { return loadAcquire(&deleted_[s]) != 0; }
@@ -556,7 +556,7 @@ size_t HnswIndex::search(const float* query, size_t k, uint32_t ef, const IdFilt
     allowed = filterBits(*filter, sc.bits, count_.load(std::memory_order_acquire));
     bits = sc.bits.data();
   }
-  return searchOne(query, k, ef ? ef : p_.efSearch, bits, filter ? !filter->deny : true, allowed, outIds, outScores, sc);
+  return searchOne(query, k, ef ? ef : efSearch_.load(std::memory_order_relaxed), bits, filter ? !filter->deny : true, allowed, outIds, outScores, sc);
 }
 
 void HnswIndex::searchBatch(const float* queries, size_t nq, size_t k, uint32_t ef, const IdFilter* filter,
@@ -569,7 +569,7 @@ void HnswIndex::searchBatch(const float* queries, size_t nq, size_t k, uint32_t 
   if (filter) allowed = filterBits(*filter, bits, count_.load(std::memory_order_acquire));
   const uint64_t* b = filter ? bits.data() : nullptr;
   const bool allowWhenSet = filter ? !filter->deny : true;
-  const size_t efUse = ef ? ef : p_.efSearch;
+  const size_t efUse = ef ? ef : efSearch_.load(std::memory_order_relaxed);
   parallelFor(nq, 1, [&](size_t lo, size_t hi) {
     SearchScratch& sc = threadScratch();
     for (size_t i = lo; i < hi; ++i) {

@@ -82,7 +82,13 @@ class HnswIndex {
   HnswIndex(const HnswIndex&) = delete;
   HnswIndex& operator=(const HnswIndex&) = delete;
 
-  const HnswParams& params() const { return p_; }
+  // A snapshot (efSearch included) of the parameters.
+  HnswParams params() const {
+    HnswParams p = p_;
+    p.efSearch = efSearch_.load(std::memory_order_relaxed);
+    return p;
+  }
+  uint32_t dim() const { return p_.dim; }
   void setEfSearch(uint32_t ef);
   bool readOnly() const { return readOnly_; }
 
@@ -170,7 +176,8 @@ class HnswIndex {
   static constexpr uint32_t kNoEntry = 0xffffffffu;
   static constexpr uint32_t kMaxLevel = 30;
 
-  HnswParams p_;
+  HnswParams p_;  // immutable after construction, except efSearch which lives in efSearch_
+  std::atomic<uint32_t> efSearch_;
   std::unique_ptr<VectorCodec> codec_;
   double mL_;
   size_t codeStride_ = 0;

@@ -38,7 +38,7 @@ void HnswIndex::save(const std::string& path) const {
   f.pod<uint32_t>(p_.dim);
   f.pod<uint32_t>(p_.M);
   f.pod<uint32_t>(p_.efConstruction);
-  f.pod<uint32_t>(p_.efSearch);
+  f.pod<uint32_t>(efSearch_.load());
   f.pod<uint64_t>(p_.seed);
   f.pod<uint64_t>(slots);
   f.pod<uint64_t>(labelToSlot_.size());
@@ -204,7 +204,7 @@ void HnswIndex::swapData(HnswIndex& o) {
 void HnswIndex::compact() {
   std::lock_guard<std::mutex> w(writeMutex_);
   checkWritable();
-  HnswIndex fresh(p_);
+  HnswIndex fresh(params());
   std::vector<uint64_t> ids;
   std::vector<float> vectors;
   {

@@ -42,7 +42,7 @@ MultiVectorIndex::MultiVectorIndex(const IndexOptions& o) : options_(o) {
     throw Error(codes::kInvalidArgument, "poolFactor must be a finite number >= 1");
   if (!(o.compactThreshold > 0.0 && o.compactThreshold <= 1.0))
     throw Error(codes::kInvalidArgument, "compactThreshold must be in (0, 1]");
-  store_ = createTokenStore(o.storage, o.dim);
+  store_ = createTokenStore(o.storage, o.dim, o.codec);
   idMap_.setKind(o.idKind);
   gen_ = createCandidateGenerator(o.candidates, o.dim);
 }

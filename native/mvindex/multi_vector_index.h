@@ -23,6 +23,7 @@ namespace maxsim::mvindex {
 struct IndexOptions {
   uint32_t dim = 0;
   StorageKind storage = StorageKind::F32;
+  CodecOptions codec;  // 'pq' / 'residual' parameters
   IdKind idKind = IdKind::Unset;  // fixed by the first add when unset
   PoolingOptions pooling;
   double compactThreshold = 0.25;  // (0, 1]; 1 compacts only when asked

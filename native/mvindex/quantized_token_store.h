@@ -1,61 +1,101 @@
-// Placeholders for the codec-based storage forms. They are real TokenStore subclasses so the
-// index, its options and its file format already know them, but their bodies wait for the
-// product quantizer and the ColBERTv2 residual codec (native/quant/, branch `pq`).
+// The codec-based storage forms. Both learn a codec from a sample of tokens -- the first add()
+// batch (pooled as it will be stored) or an explicit train() -- and then keep only codes.
 //
-// TODO(pq branch): PqTokenStore = ProductQuantizer codes, (rows, M) u8, scored per query with
-//   one LUT per query token (MaxSim over codes); trained on the first add() batch or train().
-// TODO(pq branch): ResidualTokenStore = centroid id u32 + nbits-per-dimension residual,
-//   scored by decompressing a tile and running the f32 kernel, or by the WARP table.
-// Until then creating either throws ERR_INVALID_ARGUMENT "storage 'pq' is not available in
-// this build yet", and a file naming them is refused the same way.
+//  * PqTokenStore ('pq'): ProductQuantizer codes (native/quant/product_quantizer.h), no OPQ.
+//      layout per segment: codes (capacity, codeSize) u8 -- 8-bit: (rows, M), byte m = sub-space m;
+//      4-bit: (rows, ceil(M/2)), two sub-spaces per byte (low nibble first).
+//    Scored per query with one ADC table per query row, regrouped into a byte table
+//    (PqMaxsimQuery, native/quant/pq_maxsim.h): no decoding at search time.
+//  * ResidualTokenStore ('residual'): ColBERTv2 residual codes (native/quant/residual_codec.h).
+//      layout per segment: ids (capacity) u32; residuals (capacity, ceil(dim·nbits/8)) u8.
+//    Scored by the WARP-style table path (ResidualMaxsimQuery): centroid scores + a byte table,
+//    see docs/multi-vector-index.md for the measurement that picked it over decode + f32 kernel.
+//
+// Tiny collections: training never refuses a small sample. k-means runs with allowFewer, so a
+// sample of n tokens trains min(n, k) centroids (PQ repeats centroids to fill its 2^nbits table).
+// The codec is fixed once trained: a codec learned from a handful of tokens stays that coarse,
+// so train() on a representative sample first when the first batch is small.
 #pragma once
-#include <string>
+#include <memory>
 
-#include "../core/error.h"
+#include "../quant/product_quantizer.h"
+#include "../quant/residual_codec.h"
+#include "code_segments.h"
 #include "token_store.h"
 
 namespace maxsim::mvindex {
 
-class UnavailableTokenStore : public TokenStore {
- public:
-  UnavailableTokenStore(uint32_t dim, StorageKind kind) : TokenStore(dim), kind_(kind) { unavailable(); }
-  StorageKind kind() const override { return kind_; }
-  double bytesPerToken() const override { unavailable(); }
-  bool trained() const override { return false; }
-  void train(const float*, size_t) override { unavailable(); }
-  TokenRange reserve(uint32_t) override { unavailable(); }
-  void encode(const TokenRange&, const float*) override { unavailable(); }
-  void copyFrom(const TokenStore&, const TokenRange&, const TokenRange&) override { unavailable(); }
-  void decode(const TokenRange&, float*) const override { unavailable(); }
-  std::unique_ptr<ScoringQuery> prepare(const float*, uint32_t) const override { unavailable(); }
-  float score(const ScoringQuery&, const TokenRange&, bool*) const override { unavailable(); }
-  Mark mark() const override { unavailable(); }
-  void rollback(const Mark&) override { unavailable(); }
-  size_t rows() const override { return 0; }
-  size_t allocatedBytes() const override { return 0; }
-  bool borrowed() const override { return false; }
-  void saveCodec(FileWriter&) const override { unavailable(); }
-  void saveRows(FileWriter&, const std::vector<TokenRange>&) const override { unavailable(); }
-  void loadCodec(FileReader&) override { unavailable(); }
-  void loadRows(FileReader&, size_t, bool, std::shared_ptr<FileReader>) override { unavailable(); }
+// M used when pqSubspaces is 0: the divisor of dim nearest dim / 4 (ties: the larger), so an
+// 8-bit code is about a byte per four dimensions -- 25 for GloVe's 100, 32 for ColBERT's 128.
+uint32_t defaultPqSubspaces(uint32_t dim);
+// ColBERTv2's centroid count for n training tokens, 2^floor(log2(16 sqrt(n))), clamped to
+// min(n, 65536) / 32 (k-means samples at most 65,536 tokens, 32 per centroid); at least 1.
+uint32_t defaultResidualCentroids(size_t n);
 
- protected:
-  [[noreturn]] void unavailable() const {
-    throw Error(codes::kInvalidArgument, std::string("storage '") + storageName(kind_) + "' is not available in this build yet");
-  }
-  StorageKind kind_;
+class PqTokenStore final : public TokenStore {
+ public:
+  PqTokenStore(uint32_t dim, const CodecOptions& options);
+
+  StorageKind kind() const override { return StorageKind::PQ; }
+  double bytesPerToken() const override { return double(codeSize()); }
+  size_t codecBytes() const override;
+  bool trained() const override { return pq_ != nullptr; }
+  void train(const float* rows, size_t n) override;
+  TokenRange reserve(uint32_t count) override;
+  void encode(const TokenRange& r, const float* rows) override;
+  void copyFrom(const TokenStore& src, const TokenRange& from, const TokenRange& to) override;
+  void decode(const TokenRange& r, float* out) const override;
+  std::unique_ptr<ScoringQuery> prepare(const float* query, uint32_t nq) const override;
+  float score(const ScoringQuery& q, const TokenRange& r, bool* nonFinite) const override;
+  std::unique_ptr<TokenStore> emptyClone() const override;
+  Mark mark() const override { return rows_.mark(); }
+  void rollback(const Mark& m) override { rows_.rollback(m); }
+  size_t rows() const override { return rows_.rows(); }
+  size_t allocatedBytes() const override { return rows_.allocatedBytes(); }
+  bool borrowed() const override { return rows_.borrowed(); }
+  void saveCodec(FileWriter& w) const override;
+  void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override { rows_.save(w, ranges); }
+  void loadCodec(FileReader& r) override;
+  void loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) override;
+
+ private:
+  size_t codeSize() const { return bits_ == 8 ? M_ : (M_ + 1) / 2; }
+  uint32_t M_, bits_;
+  std::shared_ptr<const quant::ProductQuantizer> pq_;  // shared with compaction's clone
+  CodeSegments rows_;
 };
 
-class PqTokenStore final : public UnavailableTokenStore {
+class ResidualTokenStore final : public TokenStore {
  public:
-  explicit PqTokenStore(uint32_t dim) : UnavailableTokenStore(dim, StorageKind::PQ) {}
-  std::unique_ptr<TokenStore> emptyClone() const override { unavailable(); }
-};
+  ResidualTokenStore(uint32_t dim, const CodecOptions& options);
 
-class ResidualTokenStore final : public UnavailableTokenStore {
- public:
-  explicit ResidualTokenStore(uint32_t dim) : UnavailableTokenStore(dim, StorageKind::Residual) {}
-  std::unique_ptr<TokenStore> emptyClone() const override { unavailable(); }
+  StorageKind kind() const override { return StorageKind::Residual; }
+  double bytesPerToken() const override { return 4.0 + double(residualBytes()); }
+  size_t codecBytes() const override;
+  bool trained() const override { return codec_ != nullptr; }
+  void train(const float* rows, size_t n) override;
+  TokenRange reserve(uint32_t count) override;
+  void encode(const TokenRange& r, const float* rows) override;
+  void copyFrom(const TokenStore& src, const TokenRange& from, const TokenRange& to) override;
+  void decode(const TokenRange& r, float* out) const override;
+  std::unique_ptr<ScoringQuery> prepare(const float* query, uint32_t nq) const override;
+  float score(const ScoringQuery& q, const TokenRange& r, bool* nonFinite) const override;
+  std::unique_ptr<TokenStore> emptyClone() const override;
+  Mark mark() const override { return rows_.mark(); }
+  void rollback(const Mark& m) override { rows_.rollback(m); }
+  size_t rows() const override { return rows_.rows(); }
+  size_t allocatedBytes() const override { return rows_.allocatedBytes(); }
+  bool borrowed() const override { return rows_.borrowed(); }
+  void saveCodec(FileWriter& w) const override;
+  void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override { rows_.save(w, ranges); }
+  void loadCodec(FileReader& r) override;
+  void loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) override;
+
+ private:
+  size_t residualBytes() const { return (size_t(dim_) * bits_ + 7) / 8; }
+  uint32_t bits_, centroids_;
+  std::shared_ptr<const quant::ResidualCodec> codec_;
+  CodeSegments rows_;  // primary: ids u32, secondary: residuals
 };
 
 }  // namespace maxsim::mvindex

@@ -27,15 +27,15 @@ bool parseStorage(const std::string& name, StorageKind* out) {
   return false;
 }
 
-std::unique_ptr<TokenStore> createTokenStore(StorageKind kind, uint32_t dim) {
+std::unique_ptr<TokenStore> createTokenStore(StorageKind kind, uint32_t dim, const CodecOptions& codec) {
   switch (kind) {
     case StorageKind::F32: return std::make_unique<F32TokenStore>(dim);
     case StorageKind::F16: return std::make_unique<F16TokenStore>(dim);
     case StorageKind::BF16: return std::make_unique<Bf16TokenStore>(dim);
     case StorageKind::Int8: return std::make_unique<Int8TokenStore>(dim);
     case StorageKind::Binary: return std::make_unique<BinaryTokenStore>(dim);
-    case StorageKind::PQ: return std::make_unique<PqTokenStore>(dim);
-    case StorageKind::Residual: return std::make_unique<ResidualTokenStore>(dim);
+    case StorageKind::PQ: return std::make_unique<PqTokenStore>(dim, codec);
+    case StorageKind::Residual: return std::make_unique<ResidualTokenStore>(dim, codec);
   }
   throw Error(codes::kInvalidArgument, "unknown storage kind");
 }

@@ -98,8 +98,16 @@ class TokenStore {
   uint32_t dim_;
 };
 
-// A new empty store of the given kind. 'pq' and 'residual' throw ERR_INVALID_ARGUMENT until
-// the quantizers land in this build.
-std::unique_ptr<TokenStore> createTokenStore(StorageKind kind, uint32_t dim);
+// Parameters of the codec-based forms (ignored by the element-wise ones). A loaded store takes
+// them from its file instead.
+struct CodecOptions {
+  uint32_t pqSubspaces = 0;       // 'pq': M, a divisor of dim; 0 = the divisor nearest dim / 4
+  uint32_t pqBits = 8;            // 'pq': 8 or 4 bits per sub-space code
+  uint32_t residualBits = 2;      // 'residual': 1, 2 or 4 bits per dimension
+  uint32_t residualCentroids = 0; // 'residual': 0 = ColBERTv2's rule, clamped (defaultResidualCentroids)
+};
+
+// A new empty store of the given kind.
+std::unique_ptr<TokenStore> createTokenStore(StorageKind kind, uint32_t dim, const CodecOptions& codec = {});
 
 }  // namespace maxsim::mvindex

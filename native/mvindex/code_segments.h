@@ -1,0 +1,64 @@
+// Segmented row storage for the codec-based token stores: every row is `primaryBytes` bytes in
+// one array and, optionally, `secondaryBytes` bytes in a second (the residual store keeps its
+// u32 centroid ids apart from the packed residuals, as the scoring kernels read them).
+// Same segment rule as DenseTokenStore: a document's rows never straddle two segments.
+//
+// layout per segment: primary (capacity, primaryBytes) u8; secondary (capacity, secondaryBytes) u8.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "../core/aligned_buffer.h"
+#include "token_store.h"
+
+namespace maxsim::mvindex {
+
+class CodeSegments {
+ public:
+  static constexpr uint32_t kSegmentRows = 1u << 16;
+
+  void setRowBytes(size_t primaryBytes, size_t secondaryBytes) {
+    primaryBytes_ = primaryBytes;
+    secondaryBytes_ = secondaryBytes;
+  }
+  size_t primaryBytes() const { return primaryBytes_; }
+  size_t secondaryBytes() const { return secondaryBytes_; }
+
+  TokenRange reserve(uint32_t count);
+  TokenStore::Mark mark() const;
+  void rollback(const TokenStore::Mark& m);
+
+  uint8_t* primary(const TokenRange& r) { return segments_[r.segment].primary + size_t(r.row) * primaryBytes_; }
+  uint8_t* secondary(const TokenRange& r) { return segments_[r.segment].secondary + size_t(r.row) * secondaryBytes_; }
+  const uint8_t* primary(const TokenRange& r) const { return segments_[r.segment].primary + size_t(r.row) * primaryBytes_; }
+  const uint8_t* secondary(const TokenRange& r) const {
+    return segments_[r.segment].secondary + size_t(r.row) * secondaryBytes_;
+  }
+
+  size_t rows() const { return rows_; }
+  size_t allocatedBytes() const;
+  bool borrowed() const { return borrowed_; }
+
+  // The rows of `ranges` packed, each array 64-byte aligned (primary first).
+  void save(FileWriter& w, const std::vector<TokenRange>& ranges) const;
+  // Reads save()'s arrays as one segment; borrowed (read-only, kept alive by `keep`) or copied.
+  void load(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep);
+  // The loaded single segment (validation after load). Null when empty.
+  const uint8_t* loadedPrimary() const { return segments_.empty() ? nullptr : segments_[0].primary; }
+
+ private:
+  struct Segment {
+    uint8_t* primary = nullptr;
+    uint8_t* secondary = nullptr;
+    uint32_t capacity = 0, used = 0;
+    AlignedBuffer ownedPrimary, ownedSecondary;
+  };
+  size_t primaryBytes_ = 0, secondaryBytes_ = 0;
+  std::vector<Segment> segments_;
+  size_t rows_ = 0;
+  bool borrowed_ = false;
+  std::shared_ptr<FileReader> keep_;
+};
+
+}  // namespace maxsim::mvindex
