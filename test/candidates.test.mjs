@@ -149,6 +149,20 @@ test('plaid: drift after adding far-away documents sets needsRetrain; retrain() 
   assert.is(s.tokensSinceTrain, 0);
 });
 
+test('candidates over compressed storage: wide settings match exact search on the same storage', () => {
+  const p = pack(docs, dim);
+  for (const storage of ['f16', 'int8', 'residual', 'pq']) {
+    for (const strategy of ['muvera', 'plaid']) {
+      const extra = storage === 'pq' ? { pqSubspaces: 1 } : {};
+      const ix = build(strategy, { storage, ...extra });
+      ix.add(ids, p.tokens, p.offsets);
+      const exact = ix.searchBatch(qp.tokens, qp.offsets, { k: 5, exact: true });
+      const got = ix.searchBatch(qp.tokens, qp.offsets, { k: 5, ...wide[strategy] });
+      assert.is(recallAgainst(got, exact, 5), 1, `${strategy} over ${storage}`);
+    }
+  }
+});
+
 test('bad candidate options and search parameters are rejected', () => {
   expectCode(() => new MultiVectorIndex({ dim, candidates: 'ivf' }), 'ERR_INVALID_ARGUMENT');
   expectCode(() => new MultiVectorIndex({ dim, candidates: 'plaid', muvera: {} }), 'ERR_INVALID_ARGUMENT');
