@@ -431,14 +431,31 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
   std::vector<std::unique_ptr<ScoringQuery>> prepared(nqueries);
   for (size_t i = 0; i < nqueries; ++i)
     prepared[i] = store_->prepare(queries + size_t(qoff[i]) * dim, qoff[i + 1] - qoff[i]);
-  // layout: scores (nqueries, ncand). Documents outer, queries inner: a document's codes stay
-  // in cache while every query scores it.
+  // layout: scores (nqueries, ncand). Documents go in blocks of about 256 KiB of stored tokens;
+  // within a block every query scores every document. The block stays in L2 while the queries
+  // pass over it, and each query's prepared form (for codec stores, lookup tables of up to a
+  // megabyte) stays in cache across the block's documents instead of being evicted by every
+  // document in turn.
   const size_t nc = cand.size();
   std::vector<float> scores(nqueries * nc);
-  parallelFor(nc, grainFor(nc), [&](size_t b, size_t e) {
+  const double blockTokens = std::max(64.0, 262144.0 / std::max(1.0, store_->bytesPerToken()));
+  std::vector<size_t> blocks{0};
+  double acc = 0;
+  for (size_t i = 0; i < nc; ++i) {
+    acc += ranges_[cand[i]].count;
+    if (acc >= blockTokens) {
+      blocks.push_back(i + 1);
+      acc = 0;
+    }
+  }
+  if (blocks.back() != nc) blocks.push_back(nc);
+  const size_t nblocks = blocks.size() - 1;
+  parallelFor(nblocks, 1, [&](size_t b, size_t e) {
     bool nonFinite = false;
-    for (size_t i = b; i < e; ++i)
-      for (size_t qi = 0; qi < nqueries; ++qi) scores[qi * nc + i] = store_->score(*prepared[qi], ranges_[cand[i]], &nonFinite);
+    for (size_t blk = b; blk < e; ++blk)
+      for (size_t qi = 0; qi < nqueries; ++qi)
+        for (size_t i = blocks[blk]; i < blocks[blk + 1]; ++i)
+          scores[qi * nc + i] = store_->score(*prepared[qi], ranges_[cand[i]], &nonFinite);
     if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
   });
   const size_t kk = std::min(k, nc);
