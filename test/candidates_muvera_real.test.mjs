@@ -9,7 +9,8 @@ test('muvera on SciFact-GloVe: recall@10 >= 0.95 at some setting, after adds and
   const exact = ix.searchBatch(heldOut.tokens, heldOut.offsets, { k: 10, exact: true });
   const exactMs = Date.now() - t0;
   console.log(`  muvera build ${buildMs} ms, exact ${exactMs} ms for ${exact.length} queries`);
-  const setting = { numCandidates: 800, ef: 1600 };
+  // Measured 0.965 at 800 candidates; 1,200 leaves margin for the non-deterministic parallel HNSW build.
+  const setting = { numCandidates: 1200, ef: 2400 };
   const r = recallOf(ix, heldOut, setting, exact);
   console.log(`  muvera ${JSON.stringify(setting)}: recall@10 ${r.recall.toFixed(4)} in ${r.ms} ms`);
   assert.ok(r.recall >= 0.95, `recall ${r.recall}`);
