@@ -1,6 +1,6 @@
 {
   # CPU build (node-gyp, prebuildify). Each ISA's kernels are a static library compiled with
-  # its own flags; the core is compiled with none, and never with -march=native, so one binary
+  # its own flags; the core is compiled with none, and never tuned to the build host, so one binary
   # runs on every CPU of its architecture and picks kernels at run time.
   "target_defaults": {
     "cflags_cc": ["-O3", "-fexceptions", "-fno-math-errno", "-fvisibility=hidden", "-Wall", "-Wno-unused-function", "-Wno-uninitialized", "-Wno-maybe-uninitialized"],
