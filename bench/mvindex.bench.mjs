@@ -44,7 +44,8 @@ function timeAdd(options) {
 const rows = [];
 let exact;
 for (const [label, options] of [
-  ['f32', { storage: 'f32' }], ['f16', { storage: 'f16' }], ['bf16', { storage: 'bf16' }],
+  ['f32', { storage: 'f32' }], ['f32 + exactPruning', { storage: 'f32', exactPruning: true }],
+  ['f16', { storage: 'f16' }], ['f16 + exactPruning', { storage: 'f16', exactPruning: true }], ['bf16', { storage: 'bf16' }],
   ['int8', { storage: 'int8' }], ['binary', { storage: 'binary' }],
   ['f32 + pool×2', { storage: 'f32', poolFactor: 2 }], ['int8 + pool×2', { storage: 'int8', poolFactor: 2 }],
   // Codec storages: add time includes training the codec on the whole batch.

@@ -63,6 +63,14 @@ export interface MultiVectorIndexOptions {
    */
   compactThreshold?: number;
   /**
+   * Exact search reads an int8 sketch of the tokens first (a quarter of the f32 bytes, scored by
+   * the int8 kernels) and rescores in full precision only the documents whose certified score
+   * interval can still reach the top k. The results are exactly those of the plain scan; the
+   * sketch costs dim + 4 bytes per token more. 'f32' and 'f16' storage only; default false.
+   * See docs/multi-vector-index.md, "Exact pruning".
+   */
+  exactPruning?: boolean;
+  /**
    * How search finds documents to score exactly (default 'exact': every document).
    * - 'muvera': MUVERA FDEs of the documents in an HNSW graph (inner product); a search takes
    *   the top `numCandidates` by FDE and reranks them with exact MaxSim.
@@ -277,6 +285,12 @@ export class MultiVectorIndex {
         throw invalidParameter('compactThreshold', 'a number in (0, 1]', o.compactThreshold);
       nativeOptions.compactThreshold = o.compactThreshold;
     }
+    if (o.exactPruning !== undefined) {
+      if (typeof o.exactPruning !== 'boolean') throw invalidParameter('exactPruning', 'a boolean', o.exactPruning);
+      if (o.exactPruning && storage !== 'f32' && storage !== 'f16')
+        throw invalidParameter('exactPruning', `false with storage '${storage}' (the sketch only pays off over 'f32' or 'f16')`, o.exactPruning);
+      nativeOptions.exactPruning = o.exactPruning;
+    }
     candidateNativeOptions(o, nativeOptions);
     const dim = nativeOptions.dim as number;
     if (o.pqSubspaces !== undefined) {
@@ -326,6 +340,11 @@ export class MultiVectorIndex {
   /** True for an index loaded with { mmap: true }. */
   get readOnly(): boolean {
     return handle(this).info().readOnly;
+  }
+
+  /** Whether exact search prunes with the int8 sketch (see the exactPruning option). */
+  get exactPruning(): boolean {
+    return handle(this).info().exactPruning;
   }
 
   /** Live documents. */

@@ -28,6 +28,7 @@ export interface NativeInfo {
   poolFactor: number;
   protectedTokens: number;
   compactThreshold: number;
+  exactPruning: boolean;
   readOnly: boolean;
   candidates: 'exact' | 'muvera' | 'plaid';
   searchDefaults: NativeSearchParams;

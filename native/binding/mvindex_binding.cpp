@@ -278,6 +278,11 @@ IndexWrap::IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWra
         throwInvalid(env, "protectedTokens must be a non-negative integer");
       opt.pooling.protectedTokens = static_cast<uint32_t>(prot);
       opt.compactThreshold = num("compactThreshold", 0.25);
+      Napi::Value ep = o.Get("exactPruning");
+      if (!ep.IsUndefined()) {
+        if (!ep.IsBoolean()) throwInvalid(env, "exactPruning must be a boolean");
+        opt.exactPruning = ep.As<Napi::Boolean>().Value();
+      }
       candidateOptionsArg(env, o, opt.candidates);
       // Codec parameters: range checks live in the stores (ERR_INVALID_ARGUMENT from there).
       auto count = [&](const char* key, double dflt) -> uint32_t {
@@ -511,6 +516,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     r.Set("poolFactor", o.pooling.factor);
     r.Set("protectedTokens", double(o.pooling.protectedTokens));
     r.Set("compactThreshold", o.compactThreshold);
+    r.Set("exactPruning", o.exactPruning);
     r.Set("readOnly", ix->readOnly());
     r.Set("candidates", mvindex::candidateKindName(o.candidates.kind));
     r.Set("searchDefaults", candidateParamsToJs(env, ix->searchDefaults()));

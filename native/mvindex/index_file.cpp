@@ -1,6 +1,6 @@
 // MultiVectorIndex persistence, inside the checksummed container of core/file_format.h.
 //
-// kind "MVIX", version 2 (version 1 files, without the candidate section, still load). payload layout:
+// kind "MVIX", version 3 (versions 1 and 2 still load). payload layout:
 //   u32 dim | u32 storage | u32 idKind | u32 protectedTokens | f64 poolFactor | f64 compactThreshold
 //   u64 documents | u64 tokens
 //   ids: numbers -> u64 count + documents x u64; strings -> per document u64 length + bytes
@@ -9,6 +9,7 @@
 //   token arrays, 64-byte aligned, documents packed in order (see TokenStore::saveRows)
 //   v2: candidate section: u32 kind | CandidateOptions fields | CandidateParams search defaults |
 //       the generator's own data (CandidateGenerator::save)
+//   v3: u32 exactPruning (the int8 sketch itself is rebuilt from the rows on load)
 // Only live documents are written, so a saved index is always compact.
 #include <cmath>
 #include <mutex>
@@ -19,7 +20,7 @@
 namespace maxsim::mvindex {
 namespace {
 constexpr char kKind[4] = {'M', 'V', 'I', 'X'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 
 void writeCandidateOptions(FileWriter& w, const CandidateOptions& c, const CandidateParams& d) {
   w.pod<uint32_t>(static_cast<uint32_t>(c.kind));
@@ -81,6 +82,7 @@ void MultiVectorIndex::save(const std::string& path) const {
       if (alive_[s]) liveSlots.push_back(s);
     gen_->save(w, liveSlots);
   }
+  w.pod<uint32_t>(options_.exactPruning ? 1u : 0u);
   w.commit();
 }
 
@@ -139,6 +141,13 @@ std::unique_ptr<MultiVectorIndex> MultiVectorIndex::load(const std::string& path
     }
     if (ix->gen_) feed = ix->gen_->load(*r, docs);
   }
+  if (r->version() >= 3) {
+    const uint32_t pruning = r->pod<uint32_t>();
+    if (pruning > 1) r->corrupt("bad exactPruning flag");
+    if (pruning && o.storage != StorageKind::F32 && o.storage != StorageKind::F16)
+      r->corrupt("exactPruning on a storage that does not support it");
+    o.exactPruning = pruning == 1;
+  }
   r->expectEnd();
 
   ix->ranges_.resize(docs);
@@ -152,6 +161,7 @@ std::unique_ptr<MultiVectorIndex> MultiVectorIndex::load(const std::string& path
   ix->liveTokens_ = tokens;
   ix->readOnly_ = mmap;
   if (feed) ix->feedGenerator(0, static_cast<uint32_t>(docs), false);
+  if (o.exactPruning) ix->buildSketch();
   return ix;
 }
 

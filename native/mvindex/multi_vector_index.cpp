@@ -43,6 +43,12 @@ MultiVectorIndex::MultiVectorIndex(const IndexOptions& o) : options_(o) {
   if (!(o.compactThreshold > 0.0 && o.compactThreshold <= 1.0))
     throw Error(codes::kInvalidArgument, "compactThreshold must be in (0, 1]");
   store_ = createTokenStore(o.storage, o.dim, o.codec);
+  if (o.exactPruning) {
+    if (o.storage != StorageKind::F32 && o.storage != StorageKind::F16)
+      throw Error(codes::kInvalidArgument, std::string("exactPruning needs 'f32' or 'f16' storage, not '") +
+                                               storageName(o.storage) + "' (the compressed forms are already smaller than the sketch)");
+    sketch_ = std::make_unique<BoundSketch>(o.dim);
+  }
   idMap_.setKind(o.idKind);
   gen_ = createCandidateGenerator(o.candidates, o.dim);
 }
@@ -103,7 +109,9 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
   }
 
   const TokenStore::Mark mark = store_->mark();
+  const TokenStore::Mark sketchMark = sketch_ ? sketch_->mark() : TokenStore::Mark{};
   std::vector<TokenRange> newRanges(n);
+  std::vector<DocBound> newBounds(sketch_ ? n : 0);
   try {
     std::vector<std::vector<float>> pooled;
     for (size_t c0 = 0; c0 < n; c0 += kAddChunkDocs) {
@@ -119,19 +127,33 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
                                    ? static_cast<uint32_t>(pooled[d - c0].size() / options_.dim)
                                    : docs.counts[d];
         newRanges[d] = store_->reserve(count);
+        if (sketch_) newBounds[d].range = sketch_->reserve(count);
       }
       // Encode straight from the caller's buffer (or the chunk's pooled rows) into the store.
       parallelFor(c1 - c0, grainFor(c1 - c0), [&](size_t b, size_t e) {
         for (size_t d = b; d < e; ++d) {
           const float* src = options_.pooling.enabled() ? pooled[d].data() : docs.rows[c0 + d];
           store_->encode(newRanges[c0 + d], src);
+          if (sketch_) {
+            // The sketch bounds what exact search scores: the stored values, which for f16
+            // storage are the rounded ones.
+            thread_local std::vector<float> stored;
+            if (options_.storage != StorageKind::F32) {
+              stored.resize(size_t(newRanges[c0 + d].count) * options_.dim);
+              store_->decode(newRanges[c0 + d], stored.data());
+              src = stored.data();
+            }
+            newBounds[c0 + d] = sketch_->encode(newBounds[c0 + d].range, src);
+          }
         }
       });
     }
     ranges_.reserve(ranges_.size() + n);
     alive_.reserve(alive_.size() + n);
+    if (sketch_) sketch_->reserveSlots(n);
   } catch (...) {
     store_->rollback(mark);
+    if (sketch_) sketch_->rollback(sketchMark);
     throw;
   }
   // Commit: nothing below allocates more than was reserved, except the id map's nodes.
@@ -141,6 +163,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
     if (old != IdMap::kNone) kill(old);
     idMap_.append(ids, i);
     ranges_.push_back(newRanges[i]);
+    if (sketch_) sketch_->append(newBounds[i]);
     alive_.push_back(1);
     liveDocs_++;
     liveTokens_ += newRanges[i].count;
@@ -249,6 +272,7 @@ void MultiVectorIndex::compactLocked() {
     for (size_t i = 0; i < keep.size(); ++i) oldToNew[keep[i]] = static_cast<uint32_t>(i);
     gen_->compact(oldToNew);
   }
+  if (sketch_) sketch_->compact(keep);
   store_ = std::move(fresh);
   ranges_ = std::move(ranges);
   alive_.assign(ranges_.size(), 1);
@@ -371,7 +395,8 @@ SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, c
   if (k == 0) throw Error(codes::kInvalidArgument, "k must be a positive integer");
   checkQueryRows(query, nq, options_.dim, "query");
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  const std::vector<uint32_t> cand = querySlots(query, nq, k, filter, params);
+  std::vector<uint32_t> cand = querySlots(query, nq, k, filter, params);
+  pruneBySketch(query, nq, k, cand);
   SearchHits hits;
   hits.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
   if (cand.empty()) return hits;
@@ -405,7 +430,8 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
       for (size_t qi = b; qi < e; ++qi) {
         const float* q = queries + size_t(qoff[qi]) * dim;
         const uint32_t nq = qoff[qi + 1] - qoff[qi];
-        const std::vector<uint32_t> cand = querySlots(q, nq, k, filter, params);
+        std::vector<uint32_t> cand = querySlots(q, nq, k, filter, params);
+        pruneBySketch(q, nq, k, cand);
         SearchHits& hits = out[qi];
         hits.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
         if (cand.empty()) continue;
@@ -428,9 +454,13 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
   std::vector<SearchHits> out(nqueries);
   for (auto& h : out) h.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
   if (cand.empty() || nqueries == 0) return out;
+  // With a sketch the blocked pass below scores the sketch, and each query then rescores its
+  // surviving documents in full precision.
   std::vector<std::unique_ptr<ScoringQuery>> prepared(nqueries);
-  for (size_t i = 0; i < nqueries; ++i)
-    prepared[i] = store_->prepare(queries + size_t(qoff[i]) * dim, qoff[i + 1] - qoff[i]);
+  for (size_t i = 0; i < nqueries; ++i) {
+    const float* q = queries + size_t(qoff[i]) * dim;
+    prepared[i] = sketch_ ? sketch_->prepare(q, qoff[i + 1] - qoff[i]) : store_->prepare(q, qoff[i + 1] - qoff[i]);
+  }
   // layout: scores (nqueries, ncand). Documents go in blocks of about 256 KiB of stored tokens;
   // within a block every query scores every document. The block stays in L2 while the queries
   // pass over it, and each query's prepared form (for codec stores, lookup tables of up to a
@@ -438,7 +468,7 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
   // document in turn.
   const size_t nc = cand.size();
   std::vector<float> scores(nqueries * nc);
-  const double blockTokens = std::max(64.0, 262144.0 / std::max(1.0, store_->bytesPerToken()));
+  const double blockTokens = std::max(64.0, 262144.0 / std::max(1.0, sketch_ ? double(dim) + 4.0 : store_->bytesPerToken()));
   std::vector<size_t> blocks{0};
   double acc = 0;
   for (size_t i = 0; i < nc; ++i) {
@@ -455,9 +485,36 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
     for (size_t blk = b; blk < e; ++blk)
       for (size_t qi = 0; qi < nqueries; ++qi)
         for (size_t i = blocks[blk]; i < blocks[blk + 1]; ++i)
-          scores[qi * nc + i] = store_->score(*prepared[qi], ranges_[cand[i]], &nonFinite);
+          scores[qi * nc + i] = sketch_ ? sketch_->score(*prepared[qi], cand[i], &nonFinite)
+                                        : store_->score(*prepared[qi], ranges_[cand[i]], &nonFinite);
     if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
   });
+  if (sketch_) {
+    parallelFor(nqueries, 1, [&](size_t b, size_t e) {
+      bool nonFinite = false;
+      for (size_t qi = b; qi < e; ++qi) {
+        const float* q = queries + size_t(qoff[qi]) * dim;
+        const uint32_t nq = qoff[qi + 1] - qoff[qi];
+        const std::vector<uint32_t> keep =
+            survivingPositions(*sketch_, QueryBound::of(q, nq, dim), cand.data(), scores.data() + qi * nc, nc, k);
+        std::unique_ptr<ScoringQuery> full = store_->prepare(q, nq);
+        std::vector<float> exactScores(keep.size());
+        std::vector<uint32_t> slots(keep.size());
+        for (size_t i = 0; i < keep.size(); ++i) {
+          slots[i] = cand[keep[i]];
+          exactScores[i] = store_->score(*full, ranges_[slots[i]], &nonFinite);
+        }
+        const size_t kk = std::min(k, keep.size());
+        std::vector<uint32_t> idx(kk);
+        std::vector<float> best(kk);
+        selectTopK(exactScores.data(), keep.size(), kk, idx.data(), best.data());
+        for (auto& i : idx) i = slots[i];
+        fillHits(idx.data(), best.data(), kk, out[qi]);
+      }
+      if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+    });
+    return out;
+  }
   const size_t kk = std::min(k, nc);
   parallelFor(nqueries, 1, [&](size_t b, size_t e) {
     std::vector<uint32_t> idx(kk);
@@ -469,6 +526,38 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
     }
   });
   return out;
+}
+
+void MultiVectorIndex::pruneBySketch(const float* query, uint32_t nq, size_t k, std::vector<uint32_t>& slots) const {
+  if (!sketch_ || slots.size() <= k) return;
+  std::unique_ptr<ScoringQuery> q = sketch_->prepare(query, nq);
+  std::vector<float> approx(slots.size());
+  parallelFor(slots.size(), grainFor(slots.size()), [&](size_t b, size_t e) {
+    bool nonFinite = false;
+    for (size_t i = b; i < e; ++i) approx[i] = sketch_->score(*q, slots[i], &nonFinite);
+    if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+  });
+  const std::vector<uint32_t> keep =
+      survivingPositions(*sketch_, QueryBound::of(query, nq, options_.dim), slots.data(), approx.data(), slots.size(), k);
+  for (size_t i = 0; i < keep.size(); ++i) slots[i] = slots[keep[i]];  // keep is ascending: in place
+  slots.resize(keep.size());
+}
+
+void MultiVectorIndex::buildSketch() {
+  sketch_ = std::make_unique<BoundSketch>(options_.dim);
+  const size_t n = ranges_.size();
+  std::vector<DocBound> bounds(n);
+  for (size_t s = 0; s < n; ++s) bounds[s].range = sketch_->reserve(ranges_[s].count);
+  parallelFor(n, grainFor(n), [&](size_t b, size_t e) {
+    std::vector<float> rows;
+    for (size_t s = b; s < e; ++s) {
+      rows.resize(size_t(ranges_[s].count) * options_.dim);
+      store_->decode(ranges_[s], rows.data());
+      bounds[s] = sketch_->encode(bounds[s].range, rows.data());
+    }
+  });
+  sketch_->reserveSlots(n);
+  for (const DocBound& d : bounds) sketch_->append(d);
 }
 
 IndexStats MultiVectorIndex::stats() const {
@@ -487,6 +576,7 @@ IndexStats MultiVectorIndex::stats() const {
   s.allocatedBytes = store_->allocatedBytes();
   s.mapped = store_->borrowed();
   if (gen_) s.totalBytes += gen_->stats().bytes;
+  if (sketch_) s.totalBytes += sketch_->bytes();
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bound_sketch.h"
 #include "candidates/candidate_generator.h"
 #include "id_map.h"
 #include "token_pooling.h"
@@ -27,6 +28,9 @@ struct IndexOptions {
   IdKind idKind = IdKind::Unset;  // fixed by the first add when unset
   PoolingOptions pooling;
   double compactThreshold = 0.25;  // (0, 1]; 1 compacts only when asked
+  // Keep an int8 sketch of the tokens so exact search can skip documents that provably miss
+  // the top k (bound_sketch.h); 'f32' and 'f16' storage only. Same results, fewer bytes read.
+  bool exactPruning = false;
   // Candidate generation before exact MaxSim (exact: score every document).
   CandidateOptions candidates;
   // The index's search defaults for the strategy (tune() sets them; persisted).
@@ -125,10 +129,15 @@ class MultiVectorIndex {
   // Hands slots [first, end) to the generator, decoded from the store in chunks.
   void feedGenerator(uint32_t first, uint32_t end, bool retrain);
   void fillHits(const uint32_t* slots, const float* scores, size_t n, SearchHits& out) const;
+  // Sketches every slot's stored rows into a new sketch (after load).
+  void buildSketch();
+  // Narrows `slots` to the documents that can reach the exact top k (no-op without a sketch).
+  void pruneBySketch(const float* query, uint32_t nq, size_t k, std::vector<uint32_t>& slots) const;
 
   IndexOptions options_;
   std::unique_ptr<TokenStore> store_;
   std::unique_ptr<CandidateGenerator> gen_;
+  std::unique_ptr<BoundSketch> sketch_;  // with exactPruning; per slot, like ranges_
   IdMap idMap_;
   std::vector<TokenRange> ranges_;  // per slot
   std::vector<uint8_t> alive_;      // per slot
