@@ -63,7 +63,7 @@ for (const [label, options] of [
   const ndcg = ndcgAtK(new Map(res.map((r, i) => [q.ids[i], r.ids])), qrels, 10);
   if (label === 'f32') exact = res;
   const recall = recallAtK(res.map((r) => r.ids), exact.map((r) => r.ids), 10);
-  rows.push({ label, addMs, bpt: st.bytesPerToken, tokens: st.tokens, totalMB: st.totalBytes / 2 ** 20, one, two, batchQps: (q.ids.length / batchMs) * 1000, ndcg, recall });
+  rows.push({ label, addMs, bpt: st.bytesPerToken + (options.exactPruning ? dim + 4 : 0), tokens: st.tokens, totalMB: st.totalBytes / 2 ** 20, one, two, batchQps: (q.ids.length / batchMs) * 1000, ndcg, recall });
   console.log(`  ${label}: done`);
 }
 

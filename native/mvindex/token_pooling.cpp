@@ -26,8 +26,8 @@ uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
 
 // Scratch reused across documents on one thread: the distance matrix dominates.
 struct PoolScratch {
-  std::vector<float> unit, transposed, dist, size, mask;
-  std::vector<uint32_t> chain, stamp, log, parent, order, label;
+  std::vector<float> unit, transposed, dist, size, mask, nnDist;
+  std::vector<uint32_t> nn, parent, label;
   std::vector<WardMerge> merges;
 };
 
@@ -67,24 +67,17 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   s.dist.resize(size_t(n) * n);
   s.size.resize(n);
   s.mask.resize(n);
-  s.chain.resize(n);
-  s.stamp.resize(n);
-  s.log.resize(n);
-  s.merges.resize(n - 1);
-  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(),
-                        s.chain.data(), s.stamp.data(), s.log.data()};
-  wardDendrogram(s.unit.data(), n, dim, buf, s.merges.data());
+  s.nnDist.resize(n);
+  s.nn.resize(n);
+  s.merges.resize(n - k);
+  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data()};
+  wardMerges(s.unit.data(), n, dim, k, buf, s.merges.data());
 
-  // Sorting the merges by cost (stable: a child merge was found before its parent) and
-  // replaying the n - k cheapest gives the k-cluster cut of the greedy algorithm.
+  // The n - k greedy merges leave exactly the k clusters of the cut.
   constexpr uint32_t kNone = 0xffffffffu;
-  s.order.resize(s.merges.size());
-  std::iota(s.order.begin(), s.order.end(), 0u);
-  std::stable_sort(s.order.begin(), s.order.end(), [&](uint32_t x, uint32_t y) { return s.merges[x].cost < s.merges[y].cost; });
   s.parent.resize(n);
   std::iota(s.parent.begin(), s.parent.end(), 0u);
-  for (uint32_t m = 0; m < n - k; ++m) {
-    const WardMerge& mg = s.merges[s.order[m]];
+  for (const WardMerge& mg : s.merges) {
     const uint32_t ra = findRoot(s.parent, mg.a), rb = findRoot(s.parent, mg.b);
     if (ra != rb) s.parent[std::max(ra, rb)] = std::min(ra, rb);
   }

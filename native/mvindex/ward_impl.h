@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "ward_kernels.h"
 
@@ -53,32 +56,57 @@ static inline void gramBody(const float* __restrict x, uint32_t n, uint32_t dim,
 
 namespace maxsim::mvindex {
 
-// Minimum of d + mask and the lowest index reaching it, written so it vectorises without
-// -ffast-math: 16 independent lanes, each keeping its first minimum (strict <).
+// Minimum of d + mask and the lowest index reaching it (0xffffffff when every entry is +inf).
+// It is the inner loop of the agglomeration, so the ISA builds get explicit vector code (the
+// compiler does not vectorise an argmin without -ffast-math); the plain build a portable loop.
 static inline float rowArgMin(const float* __restrict d, const float* __restrict mask, uint32_t n, uint32_t* at) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
-  float m[16];
-  uint32_t idx[16];
-  for (int l = 0; l < 16; ++l) {
-    m[l] = kInf;
-    idx[l] = 0xffffffffu;
-  }
-  uint32_t x = 0;
-  for (; x + 16 <= n; x += 16)
-    for (int l = 0; l < 16; ++l) {
-      const float v = d[x + l] + mask[x + l];
-      const bool lt = v < m[l];
-      m[l] = lt ? v : m[l];
-      idx[l] = lt ? x + l : idx[l];
-    }
   float best = kInf;
   uint32_t bi = 0xffffffffu;
+  uint32_t x = 0;
+#if defined(__AVX512F__)
+  if (n >= 16) {
+    __m512 vb = _mm512_set1_ps(kInf);
+    __m512i vi = _mm512_set1_epi32(-1);
+    __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i step = _mm512_set1_epi32(16);
+    for (; x + 16 <= n; x += 16) {
+      const __m512 v = _mm512_add_ps(_mm512_loadu_ps(d + x), _mm512_loadu_ps(mask + x));
+      const __mmask16 lt = _mm512_cmp_ps_mask(v, vb, _CMP_LT_OQ);  // strict: a lane keeps its first minimum
+      vb = _mm512_mask_mov_ps(vb, lt, v);
+      vi = _mm512_mask_mov_epi32(vi, lt, idx);
+      idx = _mm512_add_epi32(idx, step);
+    }
+    best = _mm512_reduce_min_ps(vb);
+    const __mmask16 eq = _mm512_cmp_ps_mask(vb, _mm512_set1_ps(best), _CMP_EQ_OQ);
+    bi = best < kInf ? static_cast<uint32_t>(_mm512_mask_reduce_min_epu32(eq, vi)) : 0xffffffffu;
+  }
+#elif defined(__AVX2__)
+  if (n >= 8) {
+    __m256 vb = _mm256_set1_ps(kInf);
+    __m256i vi = _mm256_set1_epi32(-1);
+    __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i step = _mm256_set1_epi32(8);
+    for (; x + 8 <= n; x += 8) {
+      const __m256 v = _mm256_add_ps(_mm256_loadu_ps(d + x), _mm256_loadu_ps(mask + x));
+      const __m256 lt = _mm256_cmp_ps(v, vb, _CMP_LT_OQ);
+      vb = _mm256_blendv_ps(vb, v, lt);
+      vi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(vi), _mm256_castsi256_ps(idx), lt));
+      idx = _mm256_add_epi32(idx, step);
+    }
+    alignas(32) float lv[8];
+    alignas(32) uint32_t li[8];
+    _mm256_store_ps(lv, vb);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(li), vi);
+    for (int l = 0; l < 8; ++l)
+      if (lv[l] < best || (lv[l] == best && li[l] < bi)) { best = lv[l]; bi = li[l]; }
+  }
+#endif
+  // The rest (or all of it in the plain build); later indices win only on a strict improvement.
   for (; x < n; ++x) {
     const float v = d[x] + mask[x];
     if (v < best) { best = v; bi = x; }
   }
-  for (int l = 0; l < 16; ++l)
-    if (m[l] < best || (m[l] == best && idx[l] < bi)) { best = m[l]; bi = idx[l]; }
   *at = bi;
   return best;
 }
@@ -95,20 +123,9 @@ static inline void mirrorUpper(float* __restrict D, uint32_t n) {
     }
 }
 
-// Brings row r up to date with every merge logged since it was last read: the kept cluster's
-// row holds the new distance (merged rows are recomputed whole, so they are always fresh).
-static inline void refreshRow(float* __restrict D, uint32_t n, uint32_t r, const uint32_t* log, uint32_t logLen, uint32_t* stamp) {
-  float* __restrict row = D + size_t(r) * n;
-  for (uint32_t e = stamp[r]; e < logLen; ++e) {
-    const uint32_t k = log[e];
-    if (k != r) row[k] = D[size_t(k) * n + r];
-  }
-  stamp[r] = logLen;
-}
-
-static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t dim, const WardBuffers& s, WardMerge* merges) {
+static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& s,
+                            WardMerge* merges) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
-  constexpr uint32_t kNone = 0xffffffffu;
   // layout: D (n, n) row-major, symmetric; squared Euclidean between unit rows, +inf on the
   // diagonal so a row's minimum is never itself.
   float* __restrict D = s.dist;
@@ -128,68 +145,56 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   for (uint32_t i = 0; i < n; ++i) D[size_t(i) * n + i] = kInf;
   mirrorUpper(D, n);
 
-  // Nearest-neighbour chain. Ward is reducible, so merging reciprocal nearest neighbours in any
-  // order yields the same dendrogram as the greedy algorithm.
-  //
-  // Cache behaviour decides the speed, so nothing walks a column: a merge rewrites only the
-  // kept cluster's row (contiguous), dead clusters are hidden by `mask` (+inf) at scan time, and
-  // a row learns its distances to clusters merged since it was last read by replaying the merge
-  // log from its stamp (one read of each merged row).
+  // Greedy agglomeration with cached nearest neighbours, stopped after the n - k merges that
+  // pooling needs (the full dendrogram is never built). Ward is reducible: merging a and b never
+  // brings the merged cluster closer to any x than min(d(x, a), d(x, b)), so only the clusters
+  // whose nearest neighbour was a or b must rescan their row; every other cached neighbour
+  // stays valid. Dead clusters are hidden by `mask` (+inf) at scan time.
   float* __restrict sz = s.size;
   float* __restrict mask = s.mask;
-  uint32_t* chain = s.chain;
-  uint32_t* stamp = s.stamp;
-  uint32_t* log = s.log;
+  float* __restrict nnDist = s.nnDist;
+  uint32_t* __restrict nn = s.nn;
   for (uint32_t i = 0; i < n; ++i) {
     sz[i] = 1.f;
     mask[i] = 0.f;
-    stamp[i] = 0;
   }
-  uint32_t chainLen = 0, logLen = 0, alive = n, nextStart = 0, nMerges = 0;
-  while (alive > 1) {
-    if (chainLen == 0) {
-      while (mask[nextStart] != 0.f) ++nextStart;
-      chain[chainLen++] = nextStart;
-    }
-    const uint32_t a = chain[chainLen - 1];
-    const uint32_t prev = chainLen >= 2 ? chain[chainLen - 2] : kNone;
-    float* __restrict Da = D + size_t(a) * n;
-    refreshRow(D, n, a, log, logLen, stamp);
-    uint32_t b;
-    const float best = rowArgMin(Da, mask, n, &b);
-    if (prev != kNone && Da[prev] == best) b = prev;  // ties keep the chain's predecessor: progress
-    if (b != prev) {
-      chain[chainLen++] = b;
-      continue;
-    }
-    chainLen -= 2;
-    // Merge a and b into the lower slot; Lance–Williams for Ward on squared distances. Row b was
-    // read when it topped the chain, but merges further up the chain may have happened since
-    // (the chain was popped back down to it), so it is brought up to date first.
-    refreshRow(D, n, b, log, logLen, stamp);
+  for (uint32_t i = 0; i < n; ++i) nnDist[i] = rowArgMin(D + size_t(i) * n, mask, n, &nn[i]);
+  const uint32_t steps = n > k ? n - k : 0;
+  for (uint32_t m = 0; m < steps; ++m) {
+    uint32_t a;
+    const float best = rowArgMin(nnDist, mask, n, &a);
+    const uint32_t b = nn[a];
     const uint32_t keep = a < b ? a : b, gone = a < b ? b : a;
     const float na = sz[a], nb = sz[b];
-    const float* __restrict Db = D + size_t(b) * n;
+    // Lance–Williams for Ward on squared distances, written in place over the kept cluster's
+    // row (each element reads both rows at x before writing x, so it vectorises).
     float* __restrict Dk = D + size_t(keep) * n;
-    if (keep == a) {
-      for (uint32_t x = 0; x < n; ++x) {
-        const float nx = sz[x];
-        Da[x] = ((na + nx) * Da[x] + (nb + nx) * Db[x] - nx * best) / (na + nb + nx);
-      }
-    } else {
-      float* __restrict Dbw = D + size_t(b) * n;
-      for (uint32_t x = 0; x < n; ++x) {
-        const float nx = sz[x];
-        Dbw[x] = ((na + nx) * Da[x] + (nb + nx) * Dbw[x] - nx * best) / (na + nb + nx);
-      }
+    const float* __restrict Do = D + size_t(gone) * n;
+    const float nk = keep == a ? na : nb, no = keep == a ? nb : na;
+    for (uint32_t x = 0; x < n; ++x) {
+      const float nx = sz[x];
+      Dk[x] = ((nk + nx) * Dk[x] + (no + nx) * Do[x] - nx * best) / (na + nb + nx);
     }
     Dk[keep] = kInf;
     sz[keep] = na + nb;
     mask[gone] = kInf;
-    log[logLen++] = keep;
-    stamp[keep] = logLen;
-    merges[nMerges++] = WardMerge{a, b, best};
-    --alive;
+    // The kept cluster's column, so every row stays current (dead rows are never read again).
+    for (uint32_t x = 0; x < n; ++x)
+      if (x != keep) D[size_t(x) * n + keep] = Dk[x];
+    nnDist[keep] = rowArgMin(Dk, mask, n, &nn[keep]);
+    // Rows whose nearest neighbour was a or b rescan (few: the merge consumed their neighbour);
+    // every other row only checks the merged cluster against its cached minimum, which
+    // reducibility says cannot improve (the check is kept for rounding).
+    for (uint32_t x = 0; x < n; ++x)
+      if ((nn[x] == a || nn[x] == b) && mask[x] == 0.f && x != keep) nnDist[x] = rowArgMin(D + size_t(x) * n, mask, n, &nn[x]);
+    for (uint32_t x = 0; x < n; ++x) {
+      const float c = Dk[x] + mask[x];
+      const bool fresh = nn[x] == a || nn[x] == b;
+      const bool better = !fresh && c < nnDist[x];
+      nnDist[x] = better ? c : nnDist[x];
+      nn[x] = better ? keep : nn[x];
+    }
+    merges[m] = WardMerge{a, b, best};
   }
 }
 

@@ -5,7 +5,9 @@
 
 namespace maxsim::mvindex {
 namespace {
-void wardPlain(const float* u, uint32_t n, uint32_t dim, const WardBuffers& b, WardMerge* m) { wardBody(u, n, dim, b, m); }
+void wardPlain(const float* u, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& b, WardMerge* m) {
+  wardBody(u, n, dim, k, b, m);
+}
 }  // namespace
 
 WardFn wardScalar() { return wardPlain; }
@@ -15,14 +17,14 @@ WardFn wardAvx2() { return nullptr; }
 WardFn wardAvx512() { return nullptr; }
 #endif
 
-void wardDendrogram(const float* unit, uint32_t n, uint32_t dim, const WardBuffers& buf, WardMerge* merges) {
+void wardMerges(const float* unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges) {
   WardFn f = nullptr;
   switch (activeSimdLevel()) {
     case SimdLevel::Avx512: f = wardAvx512(); if (f) break; [[fallthrough]];
     case SimdLevel::Avx2: f = wardAvx2(); break;
     default: break;
   }
-  (f ? f : wardScalar())(unit, n, dim, buf, merges);
+  (f ? f : wardScalar())(unit, n, dim, k, buf, merges);
 }
 
 }  // namespace maxsim::mvindex

@@ -1,4 +1,4 @@
-// The O(n^2) part of token pooling: the Ward dendrogram of a document's unit-normalised rows.
+// The O(n^2) part of token pooling: greedy Ward merges of a document's unit-normalised rows.
 // One plain C++ body (ward_impl.h) is compiled three times -- ward_kernels.cpp with no ISA
 // flags, ward_kernels_avx2.cpp, ward_kernels_avx512.cpp -- and picked at run time from the
 // active SIMD level; the compiler vectorises its contiguous loops. The ISA builds touch only
@@ -15,24 +15,23 @@ struct WardMerge {
   float cost;     // Ward merge cost (Lance–Williams on squared Euclidean distances)
 };
 
-// Buffers sized by the caller (see wardBufferFloats / wardBufferIndices).
+// Buffers sized by the caller.
 struct WardBuffers {
   float* transposed;  // gram scratch: (dim, ceil(n/32)*32)
   float* dist;        // (n, n)
   float* size;        // (n)
   float* mask;        // (n)
-  uint32_t* chain;    // (n)
-  uint32_t* stamp;    // (n)
-  uint32_t* log;      // (n)
+  float* nnDist;      // (n)
+  uint32_t* nn;       // (n)
 };
 
 inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t((n + 31) / 32 * 32) * dim; }
 
-// Writes the n - 1 merges of the dendrogram of `unit` (n, dim), in the order the
-// nearest-neighbour chain found them (not sorted by cost).
-void wardDendrogram(const float* unit, uint32_t n, uint32_t dim, const WardBuffers& buf, WardMerge* merges);
+// Writes the first n - k merges of greedy Ward agglomeration of `unit` (n, dim), cheapest
+// first: after them exactly k clusters remain.
+void wardMerges(const float* unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
 
-using WardFn = void (*)(const float*, uint32_t, uint32_t, const WardBuffers&, WardMerge*);
+using WardFn = void (*)(const float*, uint32_t, uint32_t, uint32_t, const WardBuffers&, WardMerge*);
 WardFn wardScalar();
 WardFn wardAvx2();  // nullptr when this build has no x86 kernels
 WardFn wardAvx512();

@@ -4,7 +4,9 @@
 
 namespace maxsim::mvindex {
 namespace {
-void wardAvx2Impl(const float* u, uint32_t n, uint32_t dim, const WardBuffers& b, WardMerge* m) { wardBody(u, n, dim, b, m); }
+void wardAvx2Impl(const float* u, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& b, WardMerge* m) {
+  wardBody(u, n, dim, k, b, m);
+}
 }  // namespace
 WardFn wardAvx2() { return wardAvx2Impl; }
 }  // namespace maxsim::mvindex

@@ -4,7 +4,9 @@
 
 namespace maxsim::mvindex {
 namespace {
-void wardAvx512Impl(const float* u, uint32_t n, uint32_t dim, const WardBuffers& b, WardMerge* m) { wardBody(u, n, dim, b, m); }
+void wardAvx512Impl(const float* u, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& b, WardMerge* m) {
+  wardBody(u, n, dim, k, b, m);
+}
 }  // namespace
 WardFn wardAvx512() { return wardAvx512Impl; }
 }  // namespace maxsim::mvindex
