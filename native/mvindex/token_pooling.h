@@ -3,8 +3,8 @@
 //   2. the n rows after them are clustered hierarchically with Ward linkage on cosine distance
 //      (Ward on the unit-normalised rows) into k = max(floor(n / poolFactor), 1) clusters;
 //   3. each cluster is replaced by the mean of its original (not normalised) rows.
-// Ward is run with the nearest-neighbour chain algorithm over a full distance matrix with
-// Lance–Williams updates, O(n^2) time and memory. Documents longer than kMaxPoolBlock pooled
+// Ward runs greedily over a full distance matrix with cached nearest neighbours and
+// Lance–Williams updates, stopping after the n - k merges that leave k clusters; O(n^2) memory. Documents longer than kMaxPoolBlock pooled
 // rows are clustered in consecutive blocks of that size (bounding memory at 16 MB a thread).
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The Ward dendrogram body shared by ward_kernels.cpp, ward_kernels_avx2.cpp and
+// The greedy Ward body shared by ward_kernels.cpp, ward_kernels_avx2.cpp and
 // ward_kernels_avx512.cpp; each includes it and compiles it with its own ISA flags. Everything
 // here is static (internal linkage) so no copy compiled for one ISA is shared with another.
 //
