@@ -68,7 +68,7 @@ void CodeSegments::load(FileReader& r, size_t rows, bool borrow, std::shared_ptr
   const uint8_t* sec = nullptr;
   if (secondaryBytes_) {
     r.align(64);
-    if (rows > r.remaining() / secondaryBytes_) r.corrupt("residual array is shorter than its row count");
+    if (rows > r.remaining() / secondaryBytes_) r.corrupt("side array (scales or centroid ids) is shorter than its row count");
     sec = r.borrow(rows * secondaryBytes_);
   }
   if (rows == 0) return;

@@ -1,7 +1,8 @@
-// Segmented row storage for the codec-based token stores: every row is `primaryBytes` bytes in
-// one array and, optionally, `secondaryBytes` bytes in a second (the residual store keeps its
-// u32 centroid ids apart from the packed residuals, as the scoring kernels read them).
-// Same segment rule as DenseTokenStore: a document's rows never straddle two segments.
+// Segmented row storage for every token store: each row is `primaryBytes` bytes in one array
+// and, optionally, `secondaryBytes` bytes in a second (int8 scales; the residual store's u32
+// centroid ids, kept apart from the packed residuals as the scoring kernels read them).
+// Rows live in segments of a fixed capacity, so appending never moves what is stored, and one
+// document's rows never straddle two segments, so a kernel scores a document as one block.
 //
 // layout per segment: primary (capacity, primaryBytes) u8; secondary (capacity, secondaryBytes) u8.
 #pragma once
@@ -16,6 +17,8 @@ namespace maxsim::mvindex {
 
 class CodeSegments {
  public:
+  // Big enough that a segment's allocation is amortised, small enough that the unused tail of
+  // the last one is cheap (untouched pages are never resident anyway).
   static constexpr uint32_t kSegmentRows = 1u << 16;
 
   void setRowBytes(size_t primaryBytes, size_t secondaryBytes) {

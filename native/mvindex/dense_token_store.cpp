@@ -14,42 +14,20 @@ struct DenseQuery final : ScoringQuery {
   PreparedQuery prepared;
 };
 
-[[noreturn]] void readOnlyStore() {
-  throw Error(codes::kInvalidArgument, "the token store is read-only (the index was loaded with mmap)");
-}
-
 }  // namespace
 
 DenseTokenStore::DenseTokenStore(uint32_t dim, ElementType type)
-    : TokenStore(dim), type_(type), codeBytes_(tokenBytes(type, dim)), hasScales_(type == ElementType::Int8) {}
+    : TokenStore(dim), type_(type), codeBytes_(tokenBytes(type, dim)), hasScales_(type == ElementType::Int8) {
+  segs_.setRowBytes(codeBytes_, hasScales_ ? sizeof(float) : 0);
+}
 
 double DenseTokenStore::bytesPerToken() const { return double(codeBytes_) + (hasScales_ ? 4.0 : 0.0); }
 
-TokenRange DenseTokenStore::reserve(uint32_t count) {
-  if (borrowed_) readOnlyStore();
-  if (segments_.empty() || segments_.back().capacity - segments_.back().used < count) {
-    if (segments_.size() >= 0xffffffffu) throw Error(codes::kInvalidArgument, "too many token segments");
-    Segment s;
-    s.capacity = count > kSegmentRows ? count : kSegmentRows;
-    s.ownedCodes.reserve(size_t(s.capacity) * codeBytes_ + 1);
-    s.codes = s.ownedCodes.as<uint8_t>();
-    if (hasScales_) {
-      s.ownedScales.reserve(size_t(s.capacity) * sizeof(float));
-      s.scales = s.ownedScales.as<float>();
-    }
-    segments_.push_back(std::move(s));
-  }
-  Segment& s = segments_.back();
-  TokenRange r{static_cast<uint32_t>(segments_.size() - 1), s.used, count};
-  s.used += count;
-  rows_ += count;
-  return r;
-}
+TokenRange DenseTokenStore::reserve(uint32_t count) { return segs_.reserve(count); }
 
 void DenseTokenStore::encode(const TokenRange& r, const float* rows) {
   if (r.count == 0) return;
-  Segment& s = segments_[r.segment];
-  encodeRows(rows, r.count, s.codes + size_t(r.row) * codeBytes_, hasScales_ ? s.scales + r.row : nullptr);
+  encodeRows(rows, r.count, segs_.primary(r), hasScales_ ? reinterpret_cast<float*>(segs_.secondary(r)) : nullptr);
 }
 
 void DenseTokenStore::copyFrom(const TokenStore& srcBase, const TokenRange& from, const TokenRange& to) {
@@ -57,9 +35,8 @@ void DenseTokenStore::copyFrom(const TokenStore& srcBase, const TokenRange& from
   if (src.kind() != kind() || src.dim() != dim()) throw Error(codes::kInternal, "copyFrom between different stores");
   if (from.count != to.count) throw Error(codes::kInternal, "copyFrom with different counts");
   if (to.count == 0) return;
-  Segment& d = segments_[to.segment];
-  std::memcpy(d.codes + size_t(to.row) * codeBytes_, src.codesAt(from), size_t(to.count) * codeBytes_);
-  if (hasScales_) std::memcpy(d.scales + to.row, src.scalesAt(from), size_t(to.count) * sizeof(float));
+  std::memcpy(segs_.primary(to), src.codesAt(from), size_t(to.count) * codeBytes_);
+  if (hasScales_) std::memcpy(segs_.secondary(to), src.scalesAt(from), size_t(to.count) * sizeof(float));
 }
 
 void DenseTokenStore::decode(const TokenRange& r, float* out) const {
@@ -82,72 +59,14 @@ float DenseTokenStore::score(const ScoringQuery& base, const TokenRange& r, bool
   return q.kernels->score[int(type_)](q.prepared, codesAt(r), scalesAt(r), r.count, nonFinite);
 }
 
-TokenStore::Mark DenseTokenStore::mark() const {
-  return Mark{segments_.size(), segments_.empty() ? 0u : segments_.back().used};
-}
+TokenStore::Mark DenseTokenStore::mark() const { return segs_.mark(); }
 
-void DenseTokenStore::rollback(const Mark& m) {
-  while (segments_.size() > m.segments) {
-    rows_ -= segments_.back().used;
-    segments_.pop_back();
-  }
-  if (!segments_.empty() && segments_.back().used > m.usedInLast) {
-    rows_ -= segments_.back().used - m.usedInLast;
-    segments_.back().used = m.usedInLast;
-  }
-}
+void DenseTokenStore::rollback(const Mark& m) { segs_.rollback(m); }
 
-size_t DenseTokenStore::allocatedBytes() const {
-  size_t b = 0;
-  for (const Segment& s : segments_) b += size_t(s.capacity) * (codeBytes_ + (hasScales_ ? sizeof(float) : 0));
-  return b;
-}
-
-void DenseTokenStore::saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const {
-  w.align(64);
-  for (const TokenRange& r : ranges)
-    if (r.count) w.write(codesAt(r), size_t(r.count) * codeBytes_);
-  if (hasScales_) {
-    w.align(64);
-    for (const TokenRange& r : ranges)
-      if (r.count) w.write(scalesAt(r), size_t(r.count) * sizeof(float));
-  }
-}
+void DenseTokenStore::saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const { segs_.save(w, ranges); }
 
 void DenseTokenStore::loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) {
-  segments_.clear();
-  rows_ = 0;
-  r.align(64);
-  if (rows > r.remaining() / (codeBytes_ ? codeBytes_ : 1)) r.corrupt("token array is shorter than its row count");
-  const uint8_t* codes = r.borrow(rows * codeBytes_);
-  const float* scales = nullptr;
-  if (hasScales_) {
-    r.align(64);
-    if (rows > r.remaining() / sizeof(float)) r.corrupt("scale array is shorter than its row count");
-    scales = reinterpret_cast<const float*>(r.borrow(rows * sizeof(float)));
-  }
-  if (rows == 0) return;
-  if (rows > 0xffffffffu) r.corrupt("too many tokens");
-  Segment s;
-  s.capacity = s.used = static_cast<uint32_t>(rows);
-  if (borrow) {
-    // Mapped read-only: the kernels only read, and nothing may be appended.
-    s.codes = const_cast<uint8_t*>(codes);
-    s.scales = const_cast<float*>(scales);
-    keep_ = std::move(keep);
-    borrowed_ = true;
-  } else {
-    s.ownedCodes.reserve(rows * codeBytes_ + 1);
-    s.codes = s.ownedCodes.as<uint8_t>();
-    std::memcpy(s.codes, codes, rows * codeBytes_);
-    if (hasScales_) {
-      s.ownedScales.reserve(rows * sizeof(float));
-      s.scales = s.ownedScales.as<float>();
-      std::memcpy(s.scales, scales, rows * sizeof(float));
-    }
-  }
-  segments_.push_back(std::move(s));
-  rows_ = rows;
+  segs_.load(r, rows, borrow, std::move(keep));
 }
 
 // ---- the five element forms -------------------------------------------------------------------

@@ -1,23 +1,19 @@
 // Element-wise token storage: every token is encoded on its own (no codec to train) and scored
 // by the dispatched fused MaxSim kernels of native/kernels (kernelsFor(activeSimdLevel())).
 //
-// layout per segment: codes (capacity, tokenBytes(type, dim)) bytes, row-major;
-//                     int8 only: scales (capacity) f32, value = code * scale.
+// layout per segment (CodeSegments): primary = codes (capacity, tokenBytes(type, dim)) bytes,
+//   row-major; secondary, int8 only = scales (capacity) f32, value = code * scale.
 #pragma once
 #include <vector>
 
-#include "../core/aligned_buffer.h"
 #include "../kernels/kernels.h"
+#include "code_segments.h"
 #include "token_store.h"
 
 namespace maxsim::mvindex {
 
 class DenseTokenStore : public TokenStore {
  public:
-  // Rows per segment: big enough that a segment's allocation is amortised, small enough that
-  // the unused tail of the last one is cheap (untouched pages are never resident anyway).
-  static constexpr uint32_t kSegmentRows = 1u << 16;
-
   DenseTokenStore(uint32_t dim, ElementType type);
 
   ElementType elementType() const { return type_; }
@@ -30,9 +26,9 @@ class DenseTokenStore : public TokenStore {
   float score(const ScoringQuery& q, const TokenRange& r, bool* nonFinite) const override;
   Mark mark() const override;
   void rollback(const Mark& m) override;
-  size_t rows() const override { return rows_; }
-  size_t allocatedBytes() const override;
-  bool borrowed() const override { return borrowed_; }
+  size_t rows() const override { return segs_.rows(); }
+  size_t allocatedBytes() const override { return segs_.allocatedBytes(); }
+  bool borrowed() const override { return segs_.borrowed(); }
   void saveCodec(FileWriter&) const override {}
   void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override;
   void loadCodec(FileReader&) override {}
@@ -45,24 +41,16 @@ class DenseTokenStore : public TokenStore {
   size_t codeBytes() const { return codeBytes_; }
 
  private:
-  struct Segment {
-    uint8_t* codes = nullptr;
-    float* scales = nullptr;
-    uint32_t capacity = 0, used = 0;
-    AlignedBuffer ownedCodes, ownedScales;
-  };
-  const uint8_t* codesAt(const TokenRange& r) const { return segments_[r.segment].codes + size_t(r.row) * codeBytes_; }
+  // The int8 scales live in the segments' secondary array (4 bytes a row).
+  const uint8_t* codesAt(const TokenRange& r) const { return segs_.primary(r); }
   const float* scalesAt(const TokenRange& r) const {
-    return segments_[r.segment].scales ? segments_[r.segment].scales + r.row : nullptr;
+    return hasScales_ ? reinterpret_cast<const float*>(segs_.secondary(r)) : nullptr;
   }
 
   ElementType type_;
   size_t codeBytes_;
   bool hasScales_;
-  std::vector<Segment> segments_;
-  size_t rows_ = 0;
-  bool borrowed_ = false;
-  std::shared_ptr<FileReader> keep_;
+  CodeSegments segs_;
 };
 
 class F32TokenStore final : public DenseTokenStore {
