@@ -1,0 +1,32 @@
+// Small helpers shared by the MultiVectorIndex translation units (index mutation, search).
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "../core/error.h"
+#include "../core/thread_pool.h"
+
+namespace maxsim::mvindex {
+
+// Documents per parallelFor chunk: about 16 chunks a thread, for balance over uneven lengths.
+inline size_t grainFor(size_t n) {
+  const size_t threads = static_cast<size_t>(threadCount());
+  const size_t g = n / (threads * 16);
+  return g < 1 ? 1 : (g > 256 ? 256 : g);
+}
+
+inline void checkFiniteRows(const float* v, size_t n, size_t doc) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i]))
+      throw Error(codes::kNonFinite, "document " + std::to_string(doc) + " contains NaN or Infinity");
+}
+
+inline void checkQueryRows(const float* q, uint32_t nq, uint32_t dim, const std::string& what) {
+  if (nq == 0) throw Error(codes::kEmptyQuery, what + " has no tokens");
+  for (size_t i = 0; i < size_t(nq) * dim; ++i)
+    if (!std::isfinite(q[i])) throw Error(codes::kNonFinite, what + " contains NaN or Infinity");
+}
+
+}  // namespace maxsim::mvindex
