@@ -71,6 +71,11 @@ export interface MultiVectorIndexOptions {
    */
   exactPruning?: boolean;
   /**
+   * Default device of searches: 'cpu' (the default) or 'cuda' (needs toDevice() first; see
+   * SearchOptions.device). Not saved with the index.
+   */
+  device?: SearchDevice;
+  /**
    * How search finds documents to score exactly (default 'exact': every document).
    * - 'muvera': MUVERA FDEs of the documents in an HNSW graph (inner product); a search takes
    *   the top `numCandidates` by FDE and reranks them with exact MaxSim.
@@ -96,7 +101,16 @@ export interface SearchOptions extends CandidateSearchParams {
   filter?: SearchFilter;
   /** Score every document, ignoring the candidate strategy (default false). */
   exact?: boolean;
+  /**
+   * Where to search (default: the index's `device` option, else 'cpu'). 'cuda' scores every
+   * document on the GPU copy made by toDevice() (exhaustive, candidates ignored); 'cpu' always
+   * stays on the CPU, even when a GPU copy exists.
+   */
+  device?: SearchDevice;
 }
+
+/** Where a search runs. */
+export type SearchDevice = 'cpu' | 'cuda';
 
 /** One query's results, best first; ties rank the earlier-added document first. */
 export interface SearchResult {
@@ -148,10 +162,14 @@ export interface LoadOptions {
    * throw ERR_INVALID_ARGUMENT).
    */
   mmap?: boolean;
+  /** Default device of searches on the loaded index ('cpu' unless given). */
+  device?: SearchDevice;
 }
 
 const Native = (native as unknown as { MultiVectorIndex: NativeIndexConstructor }).MultiVectorIndex;
 const handles = new WeakMap<object, NativeIndex>();
+const defaultDevices = new WeakMap<object, SearchDevice>();
+const deviceOf = (self: object): SearchDevice => defaultDevices.get(self) ?? 'cpu';
 
 function handle(self: unknown): NativeIndex {
   const h = typeof self === 'object' && self !== null ? handles.get(self) : undefined;
@@ -217,15 +235,30 @@ function filterArgs(filter: unknown, kind: IdType | undefined): [number, Float64
   throw invalidParameter('filter', 'an array of ids, { allow: ids } or { deny: ids }', filter);
 }
 
-function searchOptions(opts: unknown): { k: number; filter: unknown; params: (CandidateSearchParams & { exact?: boolean }) | undefined } {
-  if (opts === undefined) return { k: 10, filter: undefined, params: undefined };
+function gpuIndex(options: unknown): number {
+  if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { device }', options);
+  const d = (options as { device?: unknown }).device ?? 0;
+  if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 1024) throw invalidParameter('options.device', 'a CUDA device index (a non-negative integer)', d);
+  return d;
+}
+
+type NativeParams = CandidateSearchParams & { exact?: boolean; device?: SearchDevice };
+
+function checkDevice(d: unknown, name: string): SearchDevice {
+  if (d !== 'cpu' && d !== 'cuda') throw invalidParameter(name, "'cpu' or 'cuda'", d);
+  return d;
+}
+
+function searchOptions(opts: unknown, device: SearchDevice): { k: number; filter: unknown; params: NativeParams | undefined } {
+  if (opts === undefined) return { k: 10, filter: undefined, params: device === 'cuda' ? { device } : undefined };
   if (typeof opts !== 'object' || opts === null) throw invalidParameter('options', 'an object { k, filter }', opts);
   const o = opts as SearchOptions;
-  const params: CandidateSearchParams & { exact?: boolean } = checkCandidateParams(o);
+  const params: NativeParams = checkCandidateParams(o);
   if (o.exact !== undefined) {
     if (typeof o.exact !== 'boolean') throw invalidParameter('exact', 'a boolean', o.exact);
     params.exact = o.exact;
   }
+  params.device = o.device === undefined ? device : checkDevice(o.device, 'device');
   return { k: o.k === undefined ? 10 : checkK(o.k), filter: o.filter, params };
 }
 
@@ -311,12 +344,14 @@ export class MultiVectorIndex {
         throw invalidParameter('residualCentroids', 'an integer in [1, 2^20]', o.residualCentroids);
       nativeOptions.residualCentroids = o.residualCentroids;
     }
+    const device = o.device === undefined ? 'cpu' : checkDevice(o.device, 'device');
     const h = callNative(() => new Native(nativeOptions));
-    this.attach(h);
+    this.attach(h, device);
   }
 
-  private attach(h: NativeIndex): void {
+  private attach(h: NativeIndex, device: SearchDevice): void {
     handles.set(this, h);
+    defaultDevices.set(this, device);
     const info = h.info();
     Object.defineProperty(this, 'dim', { value: info.dim, enumerable: true });
     Object.defineProperty(this, 'storage', { value: info.storage, enumerable: true });
@@ -326,9 +361,10 @@ export class MultiVectorIndex {
   static load(path: string, options: LoadOptions = {}): MultiVectorIndex {
     if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
     if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { mmap }', options);
+    const device = options.device === undefined ? 'cpu' : checkDevice(options.device, 'options.device');
     const h = callNative(() => new Native({ load: path, mmap: options.mmap === true }));
     const ix = Object.create(MultiVectorIndex.prototype) as MultiVectorIndex;
-    ix.attach(h);
+    ix.attach(h, device);
     return ix;
   }
 
@@ -419,7 +455,7 @@ export class MultiVectorIndex {
   search(query: Float32Array, options?: SearchOptions): SearchResult {
     const h = handle(this);
     const q = checkQuery(query, this.dim);
-    const { k, filter, params } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options, deviceOf(this));
     const [mode, f] = filterArgs(filter, h.info().idType);
     return callNative(() => h.search(q, k, mode, f, params));
   }
@@ -428,9 +464,44 @@ export class MultiVectorIndex {
   async searchAsync(query: Float32Array, options?: SearchOptions): Promise<SearchResult> {
     const h = handle(this);
     const q = checkQuery(query, this.dim);
-    const { k, filter, params } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options, deviceOf(this));
     const [mode, f] = filterArgs(filter, h.info().idType);
     return awaitNative(() => h.searchAsync(q, k, mode, f, params));
+  }
+
+  /**
+   * Uploads the live documents to a CUDA device (default 0) for `device: 'cuda'` searches:
+   * 'f32' (scored as TF32), 'f16' or 'bf16' storage. Any later add, delete or compaction drops
+   * the GPU copy; call toDevice() again. ERR_CUDA_UNAVAILABLE without a GPU or CUDA build,
+   * ERR_CUDA_OOM when it does not fit.
+   */
+  toDevice(options: { device?: number } = {}): void {
+    const h = handle(this);
+    const d = gpuIndex(options);
+    callNative(() => h.toDevice(d));
+  }
+
+  /** toDevice() off the main thread. */
+  async toDeviceAsync(options: { device?: number } = {}): Promise<void> {
+    const h = handle(this);
+    const d = gpuIndex(options);
+    return awaitNative(() => h.toDeviceAsync(d));
+  }
+
+  /** Frees the GPU copy now. */
+  releaseDevice(): void {
+    const h = handle(this);
+    callNative(() => h.releaseDevice());
+  }
+
+  /** Whether a GPU copy made by toDevice() is current. */
+  get onDevice(): boolean {
+    return handle(this).deviceState().onDevice;
+  }
+
+  /** Bytes the GPU copy holds in device memory (0 without one). */
+  get deviceBytes(): number {
+    return handle(this).deviceState().deviceBytes;
   }
 
   private batchArgs(queries: unknown, queryOffsets: unknown) {
@@ -445,7 +516,7 @@ export class MultiVectorIndex {
   searchBatch(queries: Float32Array, queryOffsets: Uint32Array, options?: SearchOptions): SearchResult[] {
     const h = handle(this);
     const { q, qo } = this.batchArgs(queries, queryOffsets);
-    const { k, filter, params } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options, deviceOf(this));
     const [mode, f] = filterArgs(filter, h.info().idType);
     return callNative(() => h.searchBatch(q, qo, k, mode, f, params));
   }
@@ -453,7 +524,7 @@ export class MultiVectorIndex {
   async searchBatchAsync(queries: Float32Array, queryOffsets: Uint32Array, options?: SearchOptions): Promise<SearchResult[]> {
     const h = handle(this);
     const { q, qo } = this.batchArgs(queries, queryOffsets);
-    const { k, filter, params } = searchOptions(options);
+    const { k, filter, params } = searchOptions(options, deviceOf(this));
     const [mode, f] = filterArgs(filter, h.info().idType);
     return awaitNative(() => h.searchBatchAsync(q, qo, k, mode, f, params));
   }

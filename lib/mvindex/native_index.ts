@@ -36,6 +36,7 @@ export interface NativeInfo {
 
 export interface NativeSearchParams {
   exact?: boolean;
+  device?: 'cpu' | 'cuda';
   ef?: number;
   numCandidates?: number;
   ncells?: number;
@@ -58,6 +59,10 @@ export interface NativeIndex {
   searchAsync(q: Float32Array, k: number, filterMode: number, filter: Ids | undefined, params?: NativeSearchParams): Promise<NativeHits>;
   searchBatch(q: Float32Array, qOffsets: Uint32Array, k: number, filterMode: number, filter: Ids | undefined, params?: NativeSearchParams): NativeHits[];
   searchBatchAsync(q: Float32Array, qOffsets: Uint32Array, k: number, filterMode: number, filter: Ids | undefined, params?: NativeSearchParams): Promise<NativeHits[]>;
+  toDevice(device: number): void;
+  toDeviceAsync(device: number): Promise<void>;
+  releaseDevice(): void;
+  deviceState(): { onDevice: boolean; deviceBytes: number };
   save(path: string): void;
   stats(): NativeStats;
   info(): NativeInfo;

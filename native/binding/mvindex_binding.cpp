@@ -237,6 +237,12 @@ mvindex::SearchParams searchParamsArg(const Napi::CallbackInfo& info, size_t i) 
   if (!info[i].IsObject()) throwInvalid(info.Env(), "search params must be an object");
   Napi::Object o = info[i].As<Napi::Object>();
   sp.exact = o.Get("exact").ToBoolean().Value();
+  Napi::Value dev = o.Get("device");
+  if (!dev.IsUndefined()) {
+    const std::string d = dev.IsString() ? dev.As<Napi::String>().Utf8Value() : "";
+    if (d != "cpu" && d != "cuda") throwInvalid(info.Env(), "device must be 'cpu' or 'cuda'");
+    sp.onDevice = d == "cuda";
+  }
   sp.candidates = candidateParamsArg(info.Env(), o);
   return sp;
 }
@@ -559,6 +565,50 @@ Napi::Value Retrain(const Napi::CallbackInfo& info) {
   });
 }
 
+// toDevice(device) / toDeviceAsync(device): uploads the live documents to a CUDA device.
+int deviceArg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throwInvalid(info.Env(), "device must be a non-negative integer");
+  const double d = info[0].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 1024) || std::floor(d) != d) throwInvalid(info.Env(), "device must be a non-negative integer");
+  return static_cast<int>(d);
+}
+
+Napi::Value ToDevice(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    self(info)->toDevice(deviceArg(info));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value ToDeviceAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    const int device = deviceArg(info);
+    auto* w = new PromiseWorker(
+        info.Env(), info, [ix, device] { ix->toDevice(device); }, [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
+Napi::Value ReleaseDevice(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    self(info)->releaseDevice();
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value DeviceState(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    Napi::Object r = Napi::Object::New(info.Env());
+    r.Set("onDevice", ix->onDevice());
+    r.Set("deviceBytes", double(ix->deviceBytes()));
+    return r;
+  });
+}
+
 Napi::Function IndexWrap::define(Napi::Env env) {
   struct M { const char* name; Napi::Value (*fn)(const Napi::CallbackInfo&); };
   static const M methods[] = {
@@ -566,6 +616,8 @@ Napi::Function IndexWrap::define(Napi::Env env) {
       {"has", Has}, {"get", Get}, {"ids", Ids}, {"search", Search}, {"searchAsync", SearchAsync},
       {"searchBatch", SearchBatch}, {"searchBatchAsync", SearchBatchAsync}, {"save", Save},
       {"stats", Stats}, {"info", Info}, {"setSearchDefaults", SetSearchDefaults}, {"retrain", Retrain},
+      {"toDevice", ToDevice}, {"toDeviceAsync", ToDeviceAsync}, {"releaseDevice", ReleaseDevice},
+      {"deviceState", DeviceState},
   };
   // Plain functions on the prototype (a class template only takes primitives): each checks the
   // tag of `this` itself, which ObjectWrap's InstanceMethod would not.

@@ -99,6 +99,10 @@ SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, c
   if (k == 0) throw Error(codes::kInvalidArgument, "k must be a positive integer");
   checkQueryRows(query, nq, options_.dim, "query");
   std::shared_lock<std::shared_mutex> lock(mutex_);
+  if (params.onDevice) {
+    const uint32_t offsets[2] = {0, nq};
+    return std::move(searchDevice(query, offsets, 1, k, filter)[0]);
+  }
   std::vector<uint32_t> cand = querySlots(query, nq, k, filter, params);
   pruneBySketch(query, nq, k, cand);
   SearchHits hits;
@@ -127,6 +131,7 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
   for (size_t i = 0; i < nqueries; ++i)
     checkQueryRows(queries + size_t(qoff[i]) * dim, qoff[i + 1] - qoff[i], dim, "query " + std::to_string(i));
   std::shared_lock<std::shared_mutex> lock(mutex_);
+  if (params.onDevice) return nqueries ? searchDevice(queries, qoff, nqueries, k, filter) : std::vector<SearchHits>{};
   if (gen_ && !params.exact && filter.mode != Filter::Mode::Allow) {
     // Candidates differ per query: queries in parallel, each scoring its own short list.
     std::vector<SearchHits> out(nqueries);
@@ -246,4 +251,5 @@ void MultiVectorIndex::pruneBySketch(const float* query, uint32_t nq, size_t k, 
   for (size_t i = 0; i < keep.size(); ++i) slots[i] = slots[keep[i]];  // keep is ascending: in place
   slots.resize(keep.size());
 }
+
 }  // namespace maxsim::mvindex

@@ -140,6 +140,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
   }
   // Commit: nothing below allocates more than was reserved, except the id map's nodes.
   idMap_.checkKind(ids, true);
+  device_.reset();  // the GPU copy no longer matches
   for (size_t i = 0; i < n; ++i) {
     const uint32_t old = idMap_.find(ids, i);
     if (old != IdMap::kNone) kill(old);
@@ -194,6 +195,7 @@ void MultiVectorIndex::feedGenerator(uint32_t first, uint32_t end, bool retrain)
 }
 
 void MultiVectorIndex::kill(uint32_t slot) {
+  device_.reset();  // the GPU copy no longer matches (callers hold the writer lock)
   alive_[slot] = 0;
   if (gen_) gen_->remove(slot);
   idMap_.erase(slot);
@@ -255,6 +257,7 @@ void MultiVectorIndex::compactLocked() {
     gen_->compact(oldToNew);
   }
   if (sketch_) sketch_->compact(keep);
+  device_.reset();
   store_ = std::move(fresh);
   ranges_ = std::move(ranges);
   alive_.assign(ranges_.size(), 1);

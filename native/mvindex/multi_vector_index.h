@@ -9,10 +9,12 @@
 // train take the writer lock, so a mutation waits for running searches and never races them.
 #pragma once
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
 
+#include "../gpu/cuda_backend.h"
 #include "bound_sketch.h"
 #include "candidates/candidate_generator.h"
 #include "id_map.h"
@@ -40,6 +42,7 @@ struct IndexOptions {
 // Per-search knobs: exact forces a full scan; the rest override the index's defaults.
 struct SearchParams {
   bool exact = false;
+  bool onDevice = false;  // exhaustive search on the GPU copy made by toDevice()
   CandidateParams candidates;
 };
 
@@ -114,6 +117,14 @@ class MultiVectorIndex {
   void save(const std::string& path) const;
   IndexStats stats() const;
 
+  // GPU copy (index_device.cpp): the live documents uploaded once to CUDA device `device`
+  // ('f32', 'f16' or 'bf16' storage). Any later add, delete or compaction drops the copy, since
+  // it no longer matches; toDevice() uploads again. ERR_CUDA_UNAVAILABLE without a GPU backend.
+  void toDevice(int device);
+  void releaseDevice();
+  bool onDevice() const;
+  size_t deviceBytes() const;
+
  private:
   MultiVectorIndex() = default;
   void requireWritable() const;
@@ -129,6 +140,10 @@ class MultiVectorIndex {
   // Hands slots [first, end) to the generator, decoded from the store in chunks.
   void feedGenerator(uint32_t first, uint32_t end, bool retrain);
   void fillHits(const uint32_t* slots, const float* scores, size_t n, SearchHits& out) const;
+  // Exhaustive search on the GPU copy: scores (nqueries × uploaded documents) there, then the
+  // filter and the top k here.
+  std::vector<SearchHits> searchDevice(const float* queries, const uint32_t* queryOffsets, size_t nqueries, size_t k,
+                                       const Filter& filter) const;
   // Sketches every slot's stored rows into a new sketch (after load).
   void buildSketch();
   // Narrows `slots` to the documents that can reach the exact top k (no-op without a sketch).
@@ -138,6 +153,9 @@ class MultiVectorIndex {
   std::unique_ptr<TokenStore> store_;
   std::unique_ptr<CandidateGenerator> gen_;
   std::unique_ptr<BoundSketch> sketch_;  // with exactPruning; per slot, like ranges_
+  std::unique_ptr<gpu::DeviceCollection> device_;  // toDevice()'s copy; device document i = slot deviceSlots_[i]
+  std::vector<uint32_t> deviceSlots_;
+  mutable std::mutex deviceMutex_;  // the collection's pinned buffers and stream serve one call at a time
   IdMap idMap_;
   std::vector<TokenRange> ranges_;  // per slot
   std::vector<uint8_t> alive_;      // per slot
