@@ -131,7 +131,7 @@ export interface MultiVectorIndexStats {
   bytesPerToken: number;
   /** Live tokens in stored form. */
   tokenBytes: number;
-  /** Everything the index holds: stored rows (tombstones included), per-document tables, ids. */
+  /** Everything the index holds: stored rows (tombstones included), per-document tables, ids, the exactPruning sketch. */
   totalBytes: number;
   /** Capacity reserved for token arrays (or mapped). */
   allocatedBytes: number;

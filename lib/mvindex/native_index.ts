@@ -1,24 +1,9 @@
 /** The addon's MultiVectorIndex class, as the facade in ../multi_vector_index.ts calls it. */
+import type { MultiVectorIndexStats } from '../multi_vector_index';
 
 export interface NativeHits {
   ids: Float64Array | string[];
   scores: Float32Array;
-}
-
-export interface NativeStats {
-  storage: string;
-  dim: number;
-  documents: number;
-  tokens: number;
-  deletedDocuments: number;
-  deletedTokens: number;
-  bytesPerToken: number;
-  tokenBytes: number;
-  totalBytes: number;
-  allocatedBytes: number;
-  mapped: boolean;
-  candidates: 'exact' | 'muvera' | 'plaid';
-  candidateStats?: { bytes: number; centroids?: number; trainSimilarity?: number; addedSimilarity?: number; tokensSinceTrain?: number; drift?: number; needsRetrain?: boolean };
 }
 
 export interface NativeInfo {
@@ -64,7 +49,7 @@ export interface NativeIndex {
   releaseDevice(): void;
   deviceState(): { onDevice: boolean; deviceBytes: number };
   save(path: string): void;
-  stats(): NativeStats;
+  stats(): MultiVectorIndexStats;
   info(): NativeInfo;
   setSearchDefaults(p: NativeSearchParams): void;
   retrain(): void;
