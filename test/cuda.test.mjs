@@ -26,7 +26,10 @@ test('CUDA sources compile for sm_80 and sm_90, and the standalone GPU test runs
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'maxsim-cuda-'));
   try {
     const core = ['native/core/checksum.cpp', 'native/core/cpu_features.cpp', 'native/core/error.h', 'native/core/file_format.cpp',
-      'native/core/thread_pool.cpp', 'native/kernels/dispatch.cpp', 'native/kernels/scalar.cpp', 'native/kernels/neon.cpp']
+      'native/core/thread_pool.cpp', 'native/kernels/dispatch.cpp', 'native/kernels/scalar.cpp', 'native/kernels/neon.cpp',
+      // the CPU PQ MaxSim the GPU one is checked against
+      'native/quant/product_quantizer.cpp', 'native/quant/pq_maxsim.cpp', 'native/quant/quant_kernels.cpp', 'native/quant/fastscan.cpp',
+      'native/quant/kmeans.cpp', 'native/quant/linalg.cpp', 'native/scoring/maxsim.cpp']
       .filter((f) => f.endsWith('.cpp'));
     const cudaSources = fs.readdirSync(path.join(root, 'native/cuda')).filter((f) => f.endsWith('.cu')).map((f) => `native/cuda/${f}`);
     assert.ok(cudaSources.length >= 5, cudaSources.join(' '));

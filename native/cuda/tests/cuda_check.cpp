@@ -3,13 +3,13 @@
 //   * DeviceCollection::scoreMatrix (TF32 / f16 / bf16 tensor-core MaxSim) vs a float64 MaxSim;
 //   * every topK (MaxSim, PQ, FDE) vs the CPU's selectTopK applied to the same call's
 //     scoreMatrix: ids and scores must agree exactly (ties: lower document index first);
-//   * DevicePqCollection::scoreMatrix vs a float64 evaluation of the PQ MaxSim definition of
-//     quant::pqMaxsimBatch (inner product LUTs, optional OPQ rotation);
+//   * DevicePqCollection::scoreMatrix vs the CPU's quant::pqMaxsimBatch (same ProductQuantizer,
+//     OPQ rotation or not) and vs a float64 evaluation of its definition;
 //   * DeviceFdeCollection::scoreMatrix (f32, f16) vs float64 inner products;
 //   * ERR_CUDA_OOM on an impossible upload, ERR_INVALID_ARGUMENT for k over the device limit.
 // With --bench it then measures throughput against the card's peaks (see bench()).
 // Prints "N passed, M failed"; with no CUDA device it says so and exits 0.
-//   build: npm run build:cuda  (target maxsim_cuda_check in build-cuda/)
+//   build: npm run build:cuda, then run build-cuda/maxsim_cuda_check [--bench]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -25,6 +25,8 @@
 #include "../../core/error.h"
 #include "../../gpu/cuda_backend.h"
 #include "../../kernels/half.h"
+#include "../../quant/pq_maxsim.h"
+#include "../../quant/product_quantizer.h"
 #include "../../scoring/topk.h"
 
 using namespace maxsim;
@@ -189,7 +191,11 @@ void testPq() {
                                                 codes.data(), off.back(), off.data(), lens.size());
     std::vector<float> out(qlens.size() * lens.size());
     coll->scoreMatrix(qs.data(), qoff.data(), qlens.size(), out.data());
+    const quant::ProductQuantizer pq(s.dim, s.M, 8, codebook, rotation);
     for (size_t qi = 0; qi < qlens.size(); ++qi) {
+      std::vector<float> cpuOut(lens.size());
+      quant::pqMaxsimBatch(pq, qs.data() + size_t(qoff[qi]) * s.dim, qlens[qi], codes.data(), off.data(), lens.size(),
+                           cpuOut.data());
       // Reference: LUT_i[m][c] = <q'_i,m, centroid_mc> in float64, q' = q . R.
       std::vector<double> lut(size_t(qlens[qi]) * s.M * 256);
       double scale = 0;
@@ -219,13 +225,13 @@ void testPq() {
           }
           want += best;
         }
-        const double got = out[qi * lens.size() + di];
+        const double got = out[qi * lens.size() + di], cpu = cpuOut[di];
         // f32 LUTs (dsub-term dots) and f32 sums over M entries, then over the query rows.
         const double tol = 1e-5 * scale * s.M * qlens[qi] + 1e-4 * std::fabs(want);
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "pq dim=%u M=%u rot=%d q=%zu doc=%zu: %.5f vs %.5f", s.dim, s.M, int(s.rotate), qi, di,
-                      got, want);
-        check(close(got, want, tol), buf);
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "pq dim=%u M=%u rot=%d q=%zu doc=%zu: gpu %.5f, cpu %.5f, float64 %.5f", s.dim, s.M,
+                      int(s.rotate), qi, di, got, cpu, want);
+        check(close(got, want, tol) && close(got, cpu, 2 * tol), buf);
       }
     }
     for (size_t k : {size_t(1), size_t(4), size_t(8), size_t(100)}) {
