@@ -37,3 +37,4 @@ export {
 export { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions, TuneOptions, TuneResult, TuneTrial } from './multi_vector_index';
 export { recallAgainst } from './mvindex/tune';
 export { SciFactSentences, SciFactSentencesOptions, loadSciFactSentences, splitSentences } from './datasets/scifact_sentences';
+export { DevicePqDocuments, DeviceFdeCollection, DeviceOptions, MAX_DEVICE_TOP_K } from './gpu';

@@ -3,6 +3,9 @@
 // score tile goes from the accumulator to a per-warp scratch in shared memory and is reduced
 // there, so the q x t matrix never reaches global memory.
 //
+// Exhaustive top-k runs the same kernel into a device score matrix and selects there
+// (topk_cuda.cuh), so only nq * k results cross PCIe.
+//
 // Element types: f16 and bf16 (m16n16k16, queries rounded to the document type) and f32
 // (TF32 m16n16k8: 10-bit mantissas, fp32 accumulation). Requires sm_80 or newer.
 #include <cuda_bf16.h>
@@ -16,22 +19,15 @@
 
 #include "../core/error.h"
 #include "../gpu/cuda_backend.h"
+#include "cuda_common.cuh"
+#include "topk_cuda.cuh"
 
 namespace maxsim::gpu {
 namespace {
 
 using namespace nvcuda;
 
-[[noreturn]] void fail(cudaError_t e, const char* what) {
-  const std::string msg = std::string(what) + ": " + cudaGetErrorString(e);
-  if (e == cudaErrorMemoryAllocation) throw Error("ERR_CUDA_OOM", "out of GPU memory (" + msg + ")");
-  throw Error("ERR_CUDA", msg);
-}
-#define MAXSIM_CUDA_CHECK(call)                 \
-  do {                                          \
-    cudaError_t e_ = (call);                    \
-    if (e_ != cudaSuccess) fail(e_, #call);     \
-  } while (0)
+using namespace detail;
 
 constexpr int kWarpsPerBlock = 4;  // one query per warp, four queries per block
 
@@ -116,50 +112,34 @@ inline uint32_t pad16(uint32_t x) { return (x + 15) / 16 * 16; }
 template <class T>
 class CudaCollection final : public DeviceCollection {
  public:
-  CudaCollection(int device, const void* tokens, size_t rows, uint32_t dim, const uint32_t* offsets, size_t ndocs,
-                 bool convertFromF32)
+  CudaCollection(int device, const void* tokens, size_t rows, uint32_t dim, const uint32_t* offsets, size_t ndocs)
       : device_(device), dim_(dim), dimPad_(pad16(dim)), ndocs_(ndocs) {
-    MAXSIM_CUDA_CHECK(cudaSetDevice(device));
-    MAXSIM_CUDA_CHECK(cudaStreamCreate(&stream_));
+    if (dim == 0) throw Error(codes::kInvalidArgument, "dim must be positive");
+    if (rows >= 0xffffffffull || ndocs >= 0x7fffffffull)
+      throw Error(codes::kInvalidArgument, "the CUDA backend holds fewer than 2^32 - 1 tokens and 2^31 - 1 documents");
+    checkOffsetsHost(offsets, ndocs, rows, "offsets");
+    stream_.create();
     // 16 spare zero rows: the last token tile of the last document may read past its end.
     const size_t paddedRows = rows + 16;
-    bytes_ = paddedRows * dimPad_ * sizeof(T) + (ndocs + 1) * sizeof(uint32_t);
-    MAXSIM_CUDA_CHECK(cudaMalloc(&docs_, paddedRows * dimPad_ * sizeof(T)));
-    MAXSIM_CUDA_CHECK(cudaMalloc(&offsets_, (ndocs + 1) * sizeof(uint32_t)));
-    MAXSIM_CUDA_CHECK(cudaMemsetAsync(docs_, 0, paddedRows * dimPad_ * sizeof(T), stream_));
+    T* docs = docs_.ensure(mulBytes(paddedRows, dimPad_));
+    uint32_t* off = offsets_.ensure(ndocs + 1);
+    bytes_ = docs_.bytes() + offsets_.bytes();
+    MAXSIM_CUDA_CHECK(cudaMemsetAsync(docs, 0, paddedRows * dimPad_ * sizeof(T), stream_.get()));
     // Stage in pinned chunks, repacking rows to dimPad.
     const size_t chunkRows = 8192;
-    T* staging = nullptr;
-    MAXSIM_CUDA_CHECK(cudaMallocHost(&staging, chunkRows * dimPad_ * sizeof(T)));
+    PinnedBuffer<T> stagingBuf;
+    T* staging = stagingBuf.ensure(chunkRows * dimPad_);
     for (size_t r0 = 0; r0 < rows; r0 += chunkRows) {
       const size_t n = rows - r0 < chunkRows ? rows - r0 : chunkRows;
-      MAXSIM_CUDA_CHECK(cudaStreamSynchronize(stream_));
+      stream_.sync();  // the previous chunk's copy has left the staging buffer
       std::memset(staging, 0, n * dimPad_ * sizeof(T));
-      for (size_t r = 0; r < n; ++r) {
-        if (convertFromF32) {
-          const float* src = static_cast<const float*>(tokens) + (r0 + r) * dim;
-          for (uint32_t k = 0; k < dim; ++k) staging[r * dimPad_ + k] = fromFloat<T>(src[k]);
-        } else {
-          std::memcpy(staging + r * dimPad_, static_cast<const T*>(tokens) + (r0 + r) * dim, dim * sizeof(T));
-        }
-      }
-      MAXSIM_CUDA_CHECK(cudaMemcpyAsync(docs_ + r0 * dimPad_, staging, n * dimPad_ * sizeof(T), cudaMemcpyHostToDevice, stream_));
+      for (size_t r = 0; r < n; ++r)
+        std::memcpy(staging + r * dimPad_, static_cast<const T*>(tokens) + (r0 + r) * dim, dim * sizeof(T));
+      MAXSIM_CUDA_CHECK(cudaMemcpyAsync(docs + r0 * dimPad_, staging, n * dimPad_ * sizeof(T), cudaMemcpyHostToDevice,
+                                        stream_.get()));
     }
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(offsets_, offsets, (ndocs + 1) * sizeof(uint32_t), cudaMemcpyHostToDevice, stream_));
-    MAXSIM_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    cudaFreeHost(staging);
-  }
-
-  ~CudaCollection() override {
-    cudaSetDevice(device_);
-    cudaFree(docs_);
-    cudaFree(offsets_);
-    cudaFree(dQueries_);
-    cudaFree(dMeta_);
-    cudaFree(dOut_);
-    cudaFreeHost(hQueries_);
-    cudaFreeHost(hOut_);
-    cudaStreamDestroy(stream_);
+    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(off, offsets, (ndocs + 1) * sizeof(uint32_t), cudaMemcpyHostToDevice, stream_.get()));
+    stream_.sync();
   }
 
   size_t documents() const override { return ndocs_; }
@@ -168,57 +148,84 @@ class CudaCollection final : public DeviceCollection {
   void scoreMatrix(const float* queries, const uint32_t* queryOffsets, size_t nq, float* out) override {
     if (nq == 0 || ndocs_ == 0) return;
     MAXSIM_CUDA_CHECK(cudaSetDevice(device_));
-    std::vector<uint32_t> meta(2 * nq);
-    uint32_t padded = 0;
-    for (size_t i = 0; i < nq; ++i) {
-      meta[i] = padded;
-      meta[nq + i] = queryOffsets[i + 1] - queryOffsets[i];
-      padded += pad16(meta[nq + i]);
-    }
-    ensure(reinterpret_cast<void**>(&hQueries_), hQueriesCap_, size_t(padded) * dimPad_ * sizeof(T), true);
-    ensure(reinterpret_cast<void**>(&dQueries_), dQueriesCap_, size_t(padded) * dimPad_ * sizeof(T), false);
-    ensure(reinterpret_cast<void**>(&dMeta_), dMetaCap_, meta.size() * sizeof(uint32_t), false);
-    ensure(reinterpret_cast<void**>(&hOut_), hOutCap_, nq * ndocs_ * sizeof(float), true);
-    ensure(reinterpret_cast<void**>(&dOut_), dOutCap_, nq * ndocs_ * sizeof(float), false);
-    std::memset(hQueries_, 0, size_t(padded) * dimPad_ * sizeof(T));
-    for (size_t i = 0; i < nq; ++i)
-      for (uint32_t r = 0; r < meta[nq + i]; ++r)
-        for (uint32_t k = 0; k < dim_; ++k)
-          hQueries_[(size_t(meta[i]) + r) * dimPad_ + k] = fromFloat<T>(queries[(size_t(queryOffsets[i]) + r) * dim_ + k]);
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(dQueries_, hQueries_, size_t(padded) * dimPad_ * sizeof(T), cudaMemcpyHostToDevice, stream_));
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(dMeta_, meta.data(), meta.size() * sizeof(uint32_t), cudaMemcpyHostToDevice, stream_));
-    const dim3 grid(static_cast<unsigned>(ndocs_), static_cast<unsigned>((nq + kWarpsPerBlock - 1) / kWarpsPerBlock));
-    maxsimKernel<T><<<grid, kWarpsPerBlock * 32, 0, stream_>>>(docs_, offsets_, static_cast<uint32_t>(ndocs_), dQueries_, dMeta_,
-                                                              dMeta_ + nq, static_cast<uint32_t>(nq), dimPad_, dOut_);
-    MAXSIM_CUDA_CHECK(cudaGetLastError());
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hOut_, dOut_, nq * ndocs_ * sizeof(float), cudaMemcpyDeviceToHost, stream_));
-    MAXSIM_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    std::memcpy(out, hOut_, nq * ndocs_ * sizeof(float));
+    float* dOut = scoreOnDevice(queries, queryOffsets, nq);
+    float* hOut = hOut_.ensure(nq * ndocs_);
+    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hOut, dOut, nq * ndocs_ * sizeof(float), cudaMemcpyDeviceToHost, stream_.get()));
+    stream_.sync();
+    std::memcpy(out, hOut, nq * ndocs_ * sizeof(float));
+  }
+
+  size_t topK(const float* queries, const uint32_t* queryOffsets, size_t nq, size_t k, uint32_t* outIds,
+              float* outScores) override {
+    const size_t kOut = k < ndocs_ ? k : ndocs_;
+    if (kOut > kMaxDeviceTopK)
+      throw Error(codes::kInvalidArgument, "k (" + std::to_string(kOut) + ") exceeds the device top-k limit " +
+                                               std::to_string(kMaxDeviceTopK));
+    if (nq == 0 || kOut == 0) return kOut;
+    MAXSIM_CUDA_CHECK(cudaSetDevice(device_));
+    const float* dScores = scoreOnDevice(queries, queryOffsets, nq);
+    launchTopK(dScores, nq, ndocs_, kOut, dIds_.ensure(nq * kOut), dTop_.ensure(nq * kOut), stream_.get());
+    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hIds_.ensure(nq * kOut), dIds_.get(), nq * kOut * sizeof(uint32_t),
+                                      cudaMemcpyDeviceToHost, stream_.get()));
+    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hTop_.ensure(nq * kOut), dTop_.get(), nq * kOut * sizeof(float),
+                                      cudaMemcpyDeviceToHost, stream_.get()));
+    stream_.sync();
+    std::memcpy(outIds, hIds_.get(), nq * kOut * sizeof(uint32_t));
+    std::memcpy(outScores, hTop_.get(), nq * kOut * sizeof(float));
+    return kOut;
   }
 
  private:
-  void ensure(void** p, size_t& cap, size_t bytes, bool pinned) {
-    if (bytes <= cap) return;
-    if (*p) pinned ? cudaFreeHost(*p) : cudaFree(*p);
-    *p = nullptr;
-    cap = 0;
-    if (pinned) MAXSIM_CUDA_CHECK(cudaMallocHost(p, bytes));
-    else MAXSIM_CUDA_CHECK(cudaMalloc(p, bytes));
-    cap = bytes;
+  // Stages the queries (padded to 16-row tiles, converted to T) through pinned memory and
+  // launches the MaxSim kernel; returns the device (nq, ndocs) scores, ready in stream order.
+  float* scoreOnDevice(const float* queries, const uint32_t* queryOffsets, size_t nq) {
+    checkOffsetsHost(queryOffsets, nq, SIZE_MAX, "queryOffsets");
+    if (nq > 65535u * kWarpsPerBlock) throw Error(codes::kInvalidArgument, "at most 262140 queries per GPU call");
+    uint32_t* meta = hMeta_.ensure(2 * nq);
+    size_t padded = 0;
+    for (size_t i = 0; i < nq; ++i) {
+      meta[i] = static_cast<uint32_t>(padded);
+      meta[nq + i] = queryOffsets[i + 1] - queryOffsets[i];
+      padded += pad16(meta[nq + i]);
+      if (padded >= 0xffffffffull) throw Error(codes::kInvalidArgument, "too many query tokens for one GPU call");
+    }
+    stream_.sync();  // pinned buffers may still feed a copy of an earlier call that failed part-way
+    T* hq = hQueries_.ensure(padded * dimPad_ + 1);
+    std::memset(hq, 0, padded * dimPad_ * sizeof(T));
+    for (size_t i = 0; i < nq; ++i)
+      for (uint32_t r = 0; r < meta[nq + i]; ++r)
+        for (uint32_t k = 0; k < dim_; ++k)
+          hq[(size_t(meta[i]) + r) * dimPad_ + k] = fromFloat<T>(queries[(size_t(queryOffsets[i]) + r) * dim_ + k]);
+    T* dq = dQueries_.ensure(padded * dimPad_ + 1);
+    uint32_t* dMeta = dMeta_.ensure(2 * nq);
+    float* dOut = dOut_.ensure(mulBytes(nq, ndocs_));
+    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(dq, hq, padded * dimPad_ * sizeof(T), cudaMemcpyHostToDevice, stream_.get()));
+    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(dMeta, meta, 2 * nq * sizeof(uint32_t), cudaMemcpyHostToDevice, stream_.get()));
+    const dim3 grid(static_cast<unsigned>(ndocs_), static_cast<unsigned>((nq + kWarpsPerBlock - 1) / kWarpsPerBlock));
+    maxsimKernel<T><<<grid, kWarpsPerBlock * 32, 0, stream_.get()>>>(docs_.get(), offsets_.get(),
+                                                                    static_cast<uint32_t>(ndocs_), dq, dMeta, dMeta + nq,
+                                                                    static_cast<uint32_t>(nq), dimPad_, dOut);
+    MAXSIM_CUDA_CHECK(cudaGetLastError());
+    return dOut;
   }
 
   int device_;
   uint32_t dim_, dimPad_;
   size_t ndocs_, bytes_ = 0;
-  cudaStream_t stream_ = nullptr;
-  T* docs_ = nullptr;
-  uint32_t* offsets_ = nullptr;
-  T* hQueries_ = nullptr;
-  T* dQueries_ = nullptr;
-  uint32_t* dMeta_ = nullptr;
-  float* hOut_ = nullptr;
-  float* dOut_ = nullptr;
-  size_t hQueriesCap_ = 0, dQueriesCap_ = 0, dMetaCap_ = 0, hOutCap_ = 0, dOutCap_ = 0;
+  // Declared before the buffers so it is destroyed after them (frees follow the last stream use).
+  Stream stream_;
+  DeviceBuffer<T> docs_;
+  DeviceBuffer<uint32_t> offsets_;
+  PinnedBuffer<T> hQueries_;
+  PinnedBuffer<uint32_t> hMeta_;
+  DeviceBuffer<T> dQueries_;
+  DeviceBuffer<uint32_t> dMeta_;
+  DeviceBuffer<float> dOut_;
+  PinnedBuffer<float> hOut_;
+  DeviceBuffer<uint32_t> dIds_;
+  DeviceBuffer<float> dTop_;
+  PinnedBuffer<uint32_t> hIds_;
+  PinnedBuffer<float> hTop_;
 };
 
 }  // namespace
@@ -250,16 +257,11 @@ std::vector<DeviceInfo> devices() {
 
 std::unique_ptr<DeviceCollection> DeviceCollection::upload(int device, ElementType type, const void* tokens, size_t rows,
                                                            uint32_t dim, const uint32_t* offsets, size_t ndocs) {
-  const auto devs = devices();
-  if (devs.empty()) throw Error("ERR_CUDA_UNAVAILABLE", "no CUDA device is available");
-  if (device < 0 || device >= static_cast<int>(devs.size()))
-    throw Error(codes::kInvalidArgument, "device index " + std::to_string(device) + " out of range");
-  if (devs[device].major < 8)
-    throw Error("ERR_CUDA_UNAVAILABLE", "CUDA device " + devs[device].name + " is older than sm_80 (Ampere)");
+  useDevice(device);
   switch (type) {
-    case ElementType::F32: return std::make_unique<CudaCollection<float>>(device, tokens, rows, dim, offsets, ndocs, false);
-    case ElementType::F16: return std::make_unique<CudaCollection<__half>>(device, tokens, rows, dim, offsets, ndocs, false);
-    case ElementType::BF16: return std::make_unique<CudaCollection<__nv_bfloat16>>(device, tokens, rows, dim, offsets, ndocs, false);
+    case ElementType::F32: return std::make_unique<CudaCollection<float>>(device, tokens, rows, dim, offsets, ndocs);
+    case ElementType::F16: return std::make_unique<CudaCollection<__half>>(device, tokens, rows, dim, offsets, ndocs);
+    case ElementType::BF16: return std::make_unique<CudaCollection<__nv_bfloat16>>(device, tokens, rows, dim, offsets, ndocs);
     default: throw Error(codes::kInvalidArgument, "the CUDA backend stores f32, f16 or bf16 tokens");
   }
 }
