@@ -84,10 +84,32 @@ std::vector<SearchHits> MultiVectorIndex::searchDevice(const float* queries, con
                 "the index has no GPU copy: call toDevice() first (an add, delete or compaction drops the copy)");
   }
   const size_t ndocs = deviceSlots_.size();
-  std::vector<float> scores(nqueries * ndocs);
-  // Query offsets rebased to the first query, as scoreMatrix reads them from `queries`.
+  // Query offsets rebased to the first query, as the device calls read them from `queries`.
   std::vector<uint32_t> rebased(nqueries + 1);
   for (size_t i = 0; i <= nqueries; ++i) rebased[i] = qoff[i] - qoff[0];
+  std::vector<SearchHits> out(nqueries);
+  const IdKind kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
+  if (filter.mode == Filter::Mode::None && std::min(k, ndocs) <= gpu::kMaxDeviceTopK) {
+    // Selection on the device too: only the winners cross the bus.
+    const size_t kk = std::min(k, ndocs);
+    std::vector<uint32_t> ids(nqueries * kk);
+    std::vector<float> best(nqueries * kk);
+    if (kk) {
+      std::lock_guard<std::mutex> dl(deviceMutex_);
+      device_->topK(queries + size_t(qoff[0]) * options_.dim, rebased.data(), nqueries, kk, ids.data(), best.data());
+    }
+    for (size_t qi = 0; qi < nqueries; ++qi) {
+      uint32_t* row = ids.data() + qi * kk;
+      for (size_t j = 0; j < kk; ++j) {
+        if (std::isnan(best[qi * kk + j])) throw Error(codes::kNonFinite, "the GPU returned a NaN score");
+        row[j] = deviceSlots_[row[j]];
+      }
+      fillHits(row, best.data() + qi * kk, kk, out[qi]);
+      out[qi].kind = kind;
+    }
+    return out;
+  }
+  std::vector<float> scores(nqueries * ndocs);
   {
     std::lock_guard<std::mutex> dl(deviceMutex_);
     if (ndocs) device_->scoreMatrix(queries + size_t(qoff[0]) * options_.dim, rebased.data(), nqueries, scores.data());
@@ -106,7 +128,6 @@ std::vector<SearchHits> MultiVectorIndex::searchDevice(const float* queries, con
       if (a < allowed.size() && allowed[a] == deviceSlots_[i]) keep.push_back(i);
     }
   }
-  std::vector<SearchHits> out(nqueries);
   std::vector<float> row(keep.size());
   const size_t kk = std::min(k, keep.size());
   std::vector<uint32_t> idx(kk);
@@ -118,7 +139,7 @@ std::vector<SearchHits> MultiVectorIndex::searchDevice(const float* queries, con
     selectTopK(row.data(), row.size(), kk, idx.data(), best.data());
     for (auto& i : idx) i = deviceSlots_[keep[i]];
     fillHits(idx.data(), best.data(), kk, out[qi]);
-    out[qi].kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
+    out[qi].kind = kind;
   }
   return out;
 }
