@@ -44,7 +44,6 @@ inline size_t tokenBytes(ElementType t, uint32_t dim) {
 struct PreparedQuery {
   ElementType type = ElementType::F32;
   uint32_t nq = 0, qpad = 0, dim = 0;
-  const void* owner = nullptr;  // the KernelTable that prepared it
   AlignedBuffer data;
   std::vector<float> rowScale;
   std::vector<int32_t> rowCorrection;

@@ -49,7 +49,6 @@ std::unique_ptr<ScoringQuery> DenseTokenStore::prepare(const float* query, uint3
   q->kernels = &activeKernels();
   q->kernels->prepare[int(type_)](query, nq, dim_, q->prepared);
   q->prepared.type = type_;
-  q->prepared.owner = q->kernels;
   return q;
 }
 

@@ -218,7 +218,6 @@ void residualMaxsimBatch(const ResidualCodec& codec, const float* query, uint32_
   PreparedQuery pq;
   k.prepare[int(ElementType::F32)](query, nq, dim, pq);
   pq.type = ElementType::F32;
-  pq.owner = &k;
   const size_t rb = codec.residualBytes();
   const size_t grain = std::max<size_t>(1, std::min<size_t>(64, ndocs / (size_t(threadCount()) * 16)));
   parallelFor(ndocs, grain, [&](size_t b, size_t e) {

@@ -46,7 +46,6 @@ void prepare(const KernelTable& k, const float* q, uint32_t nq, uint32_t dim, El
   checkFinite(q, size_t(nq) * dim, "query");
   k.prepare[int(t)](q, nq, dim, out);
   out.type = t;
-  out.owner = &k;
 }
 
 inline float scoreDoc(const KernelTable& k, const PreparedQuery& q, const TokenMatrix& docs, uint32_t begin,
