@@ -44,6 +44,8 @@ console.log(`maxsim ${caps.version} — SIMD ${caps.simd} (${caps.kernels} kerne
   // on the add() batch (that time is part of "add s").
   const forms = [
     ['f32', { storage: 'f32' }],
+    // The same exact f32 results, with an int8 sketch that skips documents provably out of the top 10.
+    ['f32+prune', { storage: 'f32', exactPruning: true }],
     ['int8', { storage: 'int8' }],
     ['pq', { storage: 'pq' }],
     ['residual', { storage: 'residual' }],
@@ -65,7 +67,7 @@ console.log(`maxsim ${caps.version} — SIMD ${caps.simd} (${caps.kernels} kerne
     const hits = await ix.searchBatchAsync(Q.tokens, Q.offsets, { k: 10 });
     const qps = nQ / ((performance.now() - t0) / 1000);
     const ndcg = m.ndcgAtK(new Map(hits.map((h, qi) => [Q.ids[qi], h.ids])), sf.qrels, 10);
-    const bpt = ix.stats().bytesPerToken;
+    const bpt = ix.stats().bytesPerToken + (options.exactPruning ? dim + 4 : 0);
     console.log(`  ${name.padEnd(9)} ${String(bpt).padStart(11)}  ${fmt(addS, 1).padStart(5)}   ${fmt(ndcg)}     ${fmt(oneMs, 2).padStart(10)}                          ${fmt(qps, 1).padStart(8)}`);
   }
   {
