@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "../kernels/kernels.h"
 #include "ward_kernels.h"
 
 namespace maxsim::mvindex {
@@ -27,7 +28,7 @@ uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
 // Scratch reused across documents on one thread: the distance matrix dominates.
 struct PoolScratch {
   std::vector<float> unit, transposed, dist, size, mask, nnDist;
-  std::vector<uint32_t> nn, parent, label;
+  std::vector<uint32_t> nn, stale, parent, label;
   std::vector<WardMerge> merges;
 };
 
@@ -56,12 +57,13 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   PoolScratch& s = scratch();
   // Cosine distance: Ward on unit rows (a zero row stays zero).
   s.unit.resize(size_t(n) * dim);
+  const KernelTable& kt = activeKernels();
   for (uint32_t i = 0; i < n; ++i) {
     const float* r = rows + size_t(i) * dim;
-    double ss = 0;
-    for (uint32_t c = 0; c < dim; ++c) ss += double(r[c]) * r[c];
-    const float inv = ss > 0 ? float(1.0 / std::sqrt(ss)) : 0.f;
-    for (uint32_t c = 0; c < dim; ++c) s.unit[size_t(i) * dim + c] = r[c] * inv;
+    const float ss = kt.dotF32(r, r, dim);
+    const float inv = ss > 0.f ? 1.f / std::sqrt(ss) : 0.f;
+    float* __restrict u = s.unit.data() + size_t(i) * dim;
+    for (uint32_t c = 0; c < dim; ++c) u[c] = r[c] * inv;
   }
   s.transposed.resize(wardTransposedFloats(n, dim));
   s.dist.resize(size_t(n) * n);
@@ -69,8 +71,9 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   s.mask.resize(n);
   s.nnDist.resize(n);
   s.nn.resize(n);
+  s.stale.resize(n);
   s.merges.resize(n - k);
-  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data()};
+  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data(), s.stale.data()};
   wardMerges(s.unit.data(), n, dim, k, buf, s.merges.data());
 
   // The n - k greedy merges leave exactly the k clusters of the cut.

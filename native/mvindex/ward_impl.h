@@ -145,24 +145,33 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   for (uint32_t i = 0; i < n; ++i) D[size_t(i) * n + i] = kInf;
   mirrorUpper(D, n);
 
-  // Greedy agglomeration with cached nearest neighbours, stopped after the n - k merges that
-  // pooling needs (the full dendrogram is never built). Ward is reducible: merging a and b never
-  // brings the merged cluster closer to any x than min(d(x, a), d(x, b)), so only the clusters
-  // whose nearest neighbour was a or b must rescan their row; every other cached neighbour
-  // stays valid. Dead clusters are hidden by `mask` (+inf) at scan time.
+  // Greedy agglomeration with cached nearest neighbours (Müllner's "generic" scheme), stopped
+  // after the n - k merges pooling needs (the full dendrogram is never built). Ward is
+  // reducible: merging a and b never brings the merged cluster closer to any x than
+  // min(d(x, a), d(x, b)). So when x's cached neighbour is merged away, its cached distance
+  // stays a lower bound of its true nearest distance: x is only marked stale, and its row is
+  // rescanned if and when that bound comes out as the global minimum. Dead clusters are
+  // hidden by `mask` (+inf) at scan time.
   float* __restrict sz = s.size;
   float* __restrict mask = s.mask;
   float* __restrict nnDist = s.nnDist;
   uint32_t* __restrict nn = s.nn;
+  uint32_t* __restrict stale = s.stale;
   for (uint32_t i = 0; i < n; ++i) {
     sz[i] = 1.f;
     mask[i] = 0.f;
+    stale[i] = 0;
   }
   for (uint32_t i = 0; i < n; ++i) nnDist[i] = rowArgMin(D + size_t(i) * n, mask, n, &nn[i]);
   const uint32_t steps = n > k ? n - k : 0;
   for (uint32_t m = 0; m < steps; ++m) {
     uint32_t a;
-    const float best = rowArgMin(nnDist, mask, n, &a);
+    float best = rowArgMin(nnDist, mask, n, &a);
+    while (stale[a]) {  // a lower bound came out on top: make it exact and look again
+      nnDist[a] = rowArgMin(D + size_t(a) * n, mask, n, &nn[a]);
+      stale[a] = 0;
+      best = rowArgMin(nnDist, mask, n, &a);
+    }
     const uint32_t b = nn[a];
     const uint32_t keep = a < b ? a : b, gone = a < b ? b : a;
     const float na = sz[a], nb = sz[b];
@@ -182,18 +191,19 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
     for (uint32_t x = 0; x < n; ++x)
       if (x != keep) D[size_t(x) * n + keep] = Dk[x];
     nnDist[keep] = rowArgMin(Dk, mask, n, &nn[keep]);
-    // Rows whose nearest neighbour was a or b rescan (few: the merge consumed their neighbour);
-    // every other row only checks the merged cluster against its cached minimum, which
-    // reducibility says cannot improve (the check is kept for rounding).
-    for (uint32_t x = 0; x < n; ++x)
-      if ((nn[x] == a || nn[x] == b) && mask[x] == 0.f && x != keep) nnDist[x] = rowArgMin(D + size_t(x) * n, mask, n, &nn[x]);
+    stale[keep] = 0;
+    // Rows whose neighbour was a or b go stale (their cached distance a lower bound); the others
+    // check the merged cluster against their cached minimum, which reducibility says cannot
+    // improve (kept for rounding). Both in one branch-free pass.
     for (uint32_t x = 0; x < n; ++x) {
       const float c = Dk[x] + mask[x];
-      const bool fresh = nn[x] == a || nn[x] == b;
-      const bool better = !fresh && c < nnDist[x];
+      const uint32_t lost = (nn[x] == a) | (nn[x] == b);
+      const bool better = c < nnDist[x];
       nnDist[x] = better ? c : nnDist[x];
-      nn[x] = better ? keep : nn[x];
+      nn[x] = better && !lost ? keep : nn[x];
+      stale[x] |= lost;
     }
+    stale[keep] = 0;
     merges[m] = WardMerge{a, b, best};
   }
 }

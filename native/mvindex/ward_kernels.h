@@ -23,6 +23,7 @@ struct WardBuffers {
   float* mask;        // (n)
   float* nnDist;      // (n)
   uint32_t* nn;       // (n)
+  uint32_t* stale;    // (n)
 };
 
 inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t((n + 31) / 32 * 32) * dim; }
