@@ -5,6 +5,8 @@
 
 #include "../../core/error.h"
 #include "../../kernels/kernels.h"
+#include "plaid_probe.h"
+#include <cstdlib>
 
 namespace maxsim::mvindex {
 namespace {
@@ -18,6 +20,11 @@ void defaultsFor(size_t k, uint32_t* ncells, double* threshold, uint32_t* ndocs)
   if (k <= 10) *ncells = 1, *threshold = 0.5, *ndocs = 256;
   else if (k <= 100) *ncells = 2, *threshold = 0.45, *ndocs = 1024;
   else *ncells = 4, *threshold = 0.4, *ndocs = 4096;
+}
+// Stage 1 keeps this many times ndocs documents for centroid interaction.
+size_t stage1Factor() {
+  static const size_t f = [] { const char* e = std::getenv("PLAID_S1"); return e ? size_t(std::atoi(e)) : size_t(2); }();
+  return f;
 }
 }  // namespace
 
@@ -174,13 +181,9 @@ void PlaidCandidates::retrain(const SlotDocs& all) {
 
 float PlaidCandidates::approxScore(const std::vector<uint32_t>& codes, const float* S, uint32_t nq,
                                    const uint8_t* keep) const {
-  float best[256];
-  std::vector<float> big;
-  float* b = best;
-  if (nq > 256) {
-    big.resize(nq);
-    b = big.data();
-  }
+  thread_local std::vector<float> best;
+  best.resize(nq);
+  float* b = best.data();
   std::fill(b, b + nq, -INFINITY);
   for (uint32_t c : codes) {
     if (keep && !keep[c]) continue;
@@ -205,32 +208,38 @@ std::vector<uint32_t> PlaidCandidates::generate(const float* query, uint32_t nq,
   if (!std::isnan(p.centroidScoreThreshold)) threshold = p.centroidScoreThreshold;
   ncells = std::min(ncells, k_);
 
-  // layout: S (k, nq) = C·Qᵀ, so one code's scores for every query token are contiguous.
+  // layout: St (nq, k) = Q·Cᵀ, token-major for stage 1's per-token selection; S (k, nq) its
+  // transpose, so one code's scores for every query token are contiguous in stages 2 and 3.
   const auto& kern = activeKernels();
-  std::vector<float> S(size_t(k_) * nq);
+  thread_local std::vector<float> St, S;
+  St.resize(size_t(k_) * nq);
+  S.resize(size_t(k_) * nq);
+  for (uint32_t i = 0; i < nq; ++i)
+    for (uint32_t c = 0; c < k_; ++c)
+      St[size_t(i) * k_ + c] = kern.dotF32(centroids_.data() + size_t(c) * dim_, query + size_t(i) * dim_, dim_);
   for (uint32_t c = 0; c < k_; ++c)
-    for (uint32_t i = 0; i < nq; ++i)
-      S[size_t(c) * nq + i] = kern.dotF32(centroids_.data() + size_t(c) * dim_, query + size_t(i) * dim_, dim_);
+    for (uint32_t i = 0; i < nq; ++i) S[size_t(c) * nq + i] = St[size_t(i) * k_ + c];
 
-  // Stage 1: union of the inverted lists of each query token's top ncells centroids.
-  std::vector<uint8_t> probe(k_, 0);
-  std::vector<uint32_t> order(k_);
-  std::vector<float> col(k_);
-  for (uint32_t i = 0; i < nq; ++i) {
-    for (uint32_t c = 0; c < k_; ++c) col[c] = S[size_t(c) * nq + i], order[c] = c;
-    std::partial_sort(order.begin(), order.begin() + ncells, order.end(),
-                      [&](uint32_t a, uint32_t b) { return col[a] > col[b] || (col[a] == col[b] && a < b); });
-    for (uint32_t j = 0; j < ncells; ++j) probe[order[j]] = 1;
+  // Stage 1: score-at-a-time over each token's top ncells lists (plaid_probe.h), keeping the
+  // best kStage1Factor·ndocs documents by estimate.
+  thread_local ProbePlan plan;
+  thread_local std::vector<std::pair<float, uint32_t>> est;
+  planProbes(St.data(), nq, k_, ncells, plan);
+  probeEstimates(St.data(), nq, k_, plan, lists_, alive_, est);
+  const size_t keep1 = std::max<size_t>(size_t(ndocs) * stage1Factor(), k);
+  auto byScore = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  if (est.size() > keep1) {
+    std::nth_element(est.begin(), est.begin() + keep1, est.end(), byScore);
+    est.resize(keep1);
   }
-  std::vector<uint8_t> seen(docCodes_.size(), 0);
-  std::vector<uint32_t> cand;
-  for (uint32_t c = 0; c < k_; ++c)
-    if (probe[c])
-      for (uint32_t s : lists_[c])
-        if (!seen[s] && alive_[s]) seen[s] = 1, cand.push_back(s);
+  std::vector<uint32_t> cand(est.size());
+  for (size_t j = 0; j < est.size(); ++j) cand[j] = est[j].second;
 
   // Stage 2: centroid interaction over the centroids that score >= threshold for some token.
-  std::vector<uint8_t> keep(k_, 0);
+  thread_local std::vector<uint8_t> keep;
+  keep.assign(k_, 0);
   for (uint32_t c = 0; c < k_; ++c) {
     float m = -INFINITY;
     for (uint32_t i = 0; i < nq; ++i) m = std::max(m, S[size_t(c) * nq + i]);
@@ -238,12 +247,11 @@ std::vector<uint32_t> PlaidCandidates::generate(const float* query, uint32_t nq,
   }
   auto topBy = [&](std::vector<uint32_t>& docs, const uint8_t* kp, size_t keepN) {
     if (docs.size() <= keepN) return;
-    std::vector<std::pair<float, uint32_t>> sc(docs.size());
-    for (size_t j = 0; j < docs.size(); ++j) sc[j] = {approxScore(docCodes_[docs[j]], S.data(), nq, kp), docs[j]};
-    std::nth_element(sc.begin(), sc.begin() + keepN, sc.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    est.resize(docs.size());
+    for (size_t j = 0; j < docs.size(); ++j) est[j] = {approxScore(docCodes_[docs[j]], S.data(), nq, kp), docs[j]};
+    std::nth_element(est.begin(), est.begin() + keepN, est.end(), byScore);
     docs.resize(keepN);
-    for (size_t j = 0; j < keepN; ++j) docs[j] = sc[j].second;
+    for (size_t j = 0; j < keepN; ++j) docs[j] = est[j].second;
   };
   topBy(cand, keep.data(), std::max<size_t>(ndocs, k));
   // Stage 3: the same without pruning, keeping ndocs / 4.
