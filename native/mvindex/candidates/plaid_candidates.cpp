@@ -227,13 +227,7 @@ std::vector<uint32_t> PlaidCandidates::generate(const float* query, uint32_t nq,
   planProbes(St.data(), nq, k_, ncells, plan);
   probeEstimates(St.data(), nq, k_, plan, lists_, alive_, est);
   const size_t keep1 = std::max<size_t>(size_t(ndocs) * stage1Factor(), k);
-  auto byScore = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  };
-  if (est.size() > keep1) {
-    std::nth_element(est.begin(), est.begin() + keep1, est.end(), byScore);
-    est.resize(keep1);
-  }
+  keepBest(est, keep1);
   std::vector<uint32_t> cand(est.size());
   for (size_t j = 0; j < est.size(); ++j) cand[j] = est[j].second;
 
@@ -247,9 +241,17 @@ std::vector<uint32_t> PlaidCandidates::generate(const float* query, uint32_t nq,
   }
   auto topBy = [&](std::vector<uint32_t>& docs, const uint8_t* kp, size_t keepN) {
     if (docs.size() <= keepN) return;
-    est.resize(docs.size());
-    for (size_t j = 0; j < docs.size(); ++j) est[j] = {approxScore(docCodes_[docs[j]], S.data(), nq, kp), docs[j]};
-    std::nth_element(est.begin(), est.begin() + keepN, est.end(), byScore);
+    // Slot order walks docCodes_ (and, mostly, the code arrays, allocated in add order) forwards;
+    // the prefetches hide the two dependent misses per document (vector header, then codes).
+    std::sort(docs.begin(), docs.end());
+    const size_t n = docs.size();
+    est.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+      if (j + 16 < n) __builtin_prefetch(&docCodes_[docs[j + 16]]);
+      if (j + 8 < n) __builtin_prefetch(docCodes_[docs[j + 8]].data());
+      est[j] = {approxScore(docCodes_[docs[j]], S.data(), nq, kp), docs[j]};
+    }
+    keepBest(est, keepN);
     docs.resize(keepN);
     for (size_t j = 0; j < keepN; ++j) docs[j] = est[j].second;
   };

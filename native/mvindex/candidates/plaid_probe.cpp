@@ -94,4 +94,34 @@ void probeEstimates(const float* St, uint32_t nq, uint32_t k, const ProbePlan& p
   }
 }
 
+void keepBest(std::vector<std::pair<float, uint32_t>>& est, size_t keep) {
+  if (est.size() <= keep) return;
+  auto better = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  };
+  if (keep == 0) {
+    est.clear();
+    return;
+  }
+  float lo = est[0].first, hi = lo;
+  for (const auto& e : est) lo = std::min(lo, e.first), hi = std::max(hi, e.first);
+  constexpr size_t kBins = 1024;
+  if (hi > lo && est.size() > 4 * keep) {
+    const float scale = float(kBins - 1) / (hi - lo);
+    uint32_t hist[kBins] = {};
+    for (const auto& e : est) ++hist[std::min(kBins - 1, size_t((e.first - lo) * scale))];
+    // The lowest bin whose and higher bins' counts reach `keep`: everything below is out.
+    size_t bin = kBins, have = 0;
+    while (bin > 0 && have < keep) have += hist[--bin];
+    size_t w = 0;
+    for (const auto& e : est)
+      if (std::min(kBins - 1, size_t((e.first - lo) * scale)) >= bin) est[w++] = e;
+    est.resize(w);
+  }
+  if (est.size() > keep) {
+    std::nth_element(est.begin(), est.begin() + keep, est.end(), better);
+    est.resize(keep);
+  }
+}
+
 }  // namespace maxsim::mvindex

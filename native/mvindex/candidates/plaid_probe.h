@@ -12,6 +12,7 @@
 // list are ascending), while per-document centroid interaction over the union costs a gather of
 // every code of every document.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -37,5 +38,10 @@ void planProbes(const float* St, uint32_t nq, uint32_t k, uint32_t ncells, Probe
 void probeEstimates(const float* St, uint32_t nq, uint32_t k, const ProbePlan& plan,
                     const std::vector<std::vector<uint32_t>>& lists, const std::vector<uint8_t>& alive,
                     std::vector<std::pair<float, uint32_t>>& out);
+
+// Keeps the `keep` best of `est` (higher estimate first, ties: lower slot), in no particular
+// order. A histogram pass first drops what cannot make it, so the exact selection runs on a few
+// times `keep` entries rather than on every document reached.
+void keepBest(std::vector<std::pair<float, uint32_t>>& est, size_t keep);
 
 }  // namespace maxsim::mvindex
