@@ -208,26 +208,21 @@ std::vector<uint32_t> PlaidCandidates::generate(const float* query, uint32_t nq,
   if (!std::isnan(p.centroidScoreThreshold)) threshold = p.centroidScoreThreshold;
   ncells = std::min(ncells, k_);
 
-  // layout: St (nq, k) = Q·Cᵀ, token-major for stage 1's per-token selection; S (k, nq) its
-  // transpose, so one code's scores for every query token are contiguous in stages 2 and 3.
+  // layout: S (k, nq) = C·Qᵀ, so one code's scores for every query token are contiguous.
   const auto& kern = activeKernels();
-  thread_local std::vector<float> St, S;
-  St.resize(size_t(k_) * nq);
+  thread_local std::vector<float> S;
   S.resize(size_t(k_) * nq);
-  for (uint32_t i = 0; i < nq; ++i)
-    for (uint32_t c = 0; c < k_; ++c)
-      St[size_t(i) * k_ + c] = kern.dotF32(centroids_.data() + size_t(c) * dim_, query + size_t(i) * dim_, dim_);
   for (uint32_t c = 0; c < k_; ++c)
-    for (uint32_t i = 0; i < nq; ++i) S[size_t(c) * nq + i] = St[size_t(i) * k_ + c];
+    for (uint32_t i = 0; i < nq; ++i)
+      S[size_t(c) * nq + i] = kern.dotF32(centroids_.data() + size_t(c) * dim_, query + size_t(i) * dim_, dim_);
 
   // Stage 1: score-at-a-time over each token's top ncells lists (plaid_probe.h), keeping the
-  // best kStage1Factor·ndocs documents by estimate.
+  // best stage1Factor·ndocs documents by estimate for centroid interaction.
   thread_local ProbePlan plan;
   thread_local std::vector<std::pair<float, uint32_t>> est;
-  planProbes(St.data(), nq, k_, ncells, plan);
-  probeEstimates(St.data(), nq, k_, plan, lists_, alive_, est);
+  planProbes(S.data(), nq, k_, ncells, plan);
   const size_t keep1 = std::max<size_t>(size_t(ndocs) * stage1Factor(), k);
-  keepBest(est, keep1);
+  probeEstimates(plan, nq, lists_, alive_, keep1, est);
   std::vector<uint32_t> cand(est.size());
   for (size_t j = 0; j < est.size(); ++j) cand[j] = est[j].second;
 
