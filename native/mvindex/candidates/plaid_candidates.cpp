@@ -6,7 +6,6 @@
 #include "../../core/error.h"
 #include "../../kernels/kernels.h"
 #include "plaid_probe.h"
-#include <cstdlib>
 
 namespace maxsim::mvindex {
 namespace {
@@ -21,11 +20,10 @@ void defaultsFor(size_t k, uint32_t* ncells, double* threshold, uint32_t* ndocs)
   else if (k <= 100) *ncells = 2, *threshold = 0.45, *ndocs = 1024;
   else *ncells = 4, *threshold = 0.4, *ndocs = 4096;
 }
-// Stage 1 keeps this many times ndocs documents for centroid interaction.
-size_t stage1Factor() {
-  static const size_t f = [] { const char* e = std::getenv("PLAID_S1"); return e ? size_t(std::atoi(e)) : size_t(2); }();
-  return f;
-}
+// Stage 1 hands this many times ndocs documents to the pruned centroid interaction. Measured
+// on SciFact-sentences (100k documents, 4,096 centroids): 2 buys recall at small ndocs over 1
+// (0.948 vs 0.928 at ncells 1, ndocs 256) for a few percent of query time.
+constexpr size_t kStage1Factor = 2;
 }  // namespace
 
 uint32_t PlaidCandidates::centroidCountFor(size_t tokens) {
@@ -217,11 +215,11 @@ std::vector<uint32_t> PlaidCandidates::generate(const float* query, uint32_t nq,
       S[size_t(c) * nq + i] = kern.dotF32(centroids_.data() + size_t(c) * dim_, query + size_t(i) * dim_, dim_);
 
   // Stage 1: score-at-a-time over each token's top ncells lists (plaid_probe.h), keeping the
-  // best stage1Factor·ndocs documents by estimate for centroid interaction.
+  // best kStage1Factor·ndocs documents by estimate for centroid interaction.
   thread_local ProbePlan plan;
   thread_local std::vector<std::pair<float, uint32_t>> est;
   planProbes(S.data(), nq, k_, ncells, plan);
-  const size_t keep1 = std::max<size_t>(size_t(ndocs) * stage1Factor(), k);
+  const size_t keep1 = std::max<size_t>(size_t(ndocs) * kStage1Factor, k);
   probeEstimates(plan, nq, lists_, alive_, keep1, est);
   std::vector<uint32_t> cand(est.size());
   for (size_t j = 0; j < est.size(); ++j) cand[j] = est[j].second;
