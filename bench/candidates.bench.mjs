@@ -97,9 +97,9 @@ function runSet(label, d, qAll) {
   console.log(`  plaid: ${centroids} centroids (rule: ${rule}), build ${pl.buildS.toFixed(1)} s, ${plMb.toFixed(0)} MB (candidates ${(pl.ix.stats().candidateStats.bytes / 1e6).toFixed(0)} MB)`);
   summary.push({ strategy: 'plaid', buildS: pl.buildS, mb: plMb, centroids });
   plSeries = sweep('plaid', pl.ix, q, exact, [
-    {}, { ncells: 2, ndocs: 1024, centroidScoreThreshold: 0.45 }, { ncells: 4, ndocs: 1024, centroidScoreThreshold: 0.4 },
+    {}, { ncells: 1, ndocs: 256, centroidScoreThreshold: 0.3 }, { ncells: 2, ndocs: 256, centroidScoreThreshold: 0.3 },
+    { ncells: 2, ndocs: 512, centroidScoreThreshold: 0.3 }, { ncells: 4, ndocs: 1024, centroidScoreThreshold: 0.4 },
     { ncells: 4, ndocs: 2048, centroidScoreThreshold: 0.3 }, { ncells: 8, ndocs: 4096, centroidScoreThreshold: 0.3 },
-    { ncells: 4, ndocs: 8192, centroidScoreThreshold: 0.3 }, { ncells: 8, ndocs: 16384, centroidScoreThreshold: 0.3 },
   ], rows);
   }
   const file = path.join(OUT, `candidates-${label}.png`);

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   maxsim::binding::initQuant(env, exports);
   maxsim::binding::initHnsw(env, exports);
   maxsim::binding::initMultiVectorIndex(env, exports);
+  maxsim::binding::initPlaidProbe(env, exports);
   return exports;
 }
 }  // namespace

@@ -95,5 +95,6 @@ void initGpu(Napi::Env env, Napi::Object exports);
 void initQuant(Napi::Env env, Napi::Object exports);
 void initHnsw(Napi::Env env, Napi::Object exports);
 void initMultiVectorIndex(Napi::Env env, Napi::Object exports);
+void initPlaidProbe(Napi::Env env, Napi::Object exports);  // internal, tests only
 
 }  // namespace maxsim::binding

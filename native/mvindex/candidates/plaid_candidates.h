@@ -41,8 +41,10 @@ class PlaidCandidates : public CandidateGenerator {
   void assign(const SlotDocs& docs, std::vector<std::vector<uint32_t>>& codes, double* simSum) const;
   void place(uint32_t slot, std::vector<uint32_t>&& codes);
   void rebuildLists();
-  // Σ over query tokens of the best S[c, i] among the codes (kept only when keep[c]).
-  float approxScore(const std::vector<uint32_t>& codes, const float* S, uint32_t nq, const uint8_t* keep) const;
+  // Σ over query tokens of the best S[c, i] among the codes (kept only when keep[c]); best: nq
+  // floats of scratch.
+  float approxScore(const std::vector<uint32_t>& codes, const float* S, uint32_t nq, const uint8_t* keep,
+                    float* best) const;
 
   CandidateOptions o_;
   uint32_t dim_;
