@@ -8,7 +8,7 @@
 //   env: BENCH_DOCS (100000), BENCH_QUERIES (100), BENCH_RUNS (2), BENCH_SETS (scifact,sentences),
 //        PLAID_CENTROIDS (default: ColBERTv2 rule capped at 4096 to keep k-means affordable),
 //        MUVERA (JSON muvera options, default {}), BENCH_OUT (chart folder, default bench),
-//        BENCH_STRATEGIES (muvera,plaid)
+//        BENCH_STRATEGIES (muvera,plaid,lancedb), LANCE_QUERIES (10: LanceDB takes seconds a query)
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { MultiVectorIndex, loadSciFactGlove, loadSciFactSentences, recallAgainst, setThreads } from '../dist/index.js';
@@ -19,7 +19,8 @@ const NQ = Number(process.env.BENCH_QUERIES || 100);
 const RUNS = Number(process.env.BENCH_RUNS || 2);
 const SETS = (process.env.BENCH_SETS || 'scifact,sentences').split(',');
 const OUT = process.env.BENCH_OUT || here;
-const STRATEGIES = (process.env.BENCH_STRATEGIES || 'muvera,plaid').split(',');
+const STRATEGIES = (process.env.BENCH_STRATEGIES || 'muvera,plaid,lancedb').split(',');
+const LANCE_QUERIES = Number(process.env.LANCE_QUERIES || 10);
 
 function qps(fn, nq) {
   let best = Infinity, out;
@@ -61,7 +62,43 @@ function sweep(name, ix, q, exact, settings, rows) {
   return series;
 }
 
-function runSet(label, d, qAll) {
+// LanceDB on the same documents and queries: its flat multi-vector search and its IVF-PQ
+// index over the token vectors, one query at a time (its API has no batch), on the first
+// LANCE_QUERIES queries; recall against our exact results for those queries.
+async function lanceRows(d, q, exact, summary, rows) {
+  const { buildLanceTable, lanceSearch, buildLanceIvfPq } = await import('./mvindex_lance.mjs');
+  const n = Math.min(LANCE_QUERIES, q.n);
+  const at = (i) => q.tokens.subarray(q.offsets[i] * d.dim, q.offsets[i + 1] * d.dim);
+  const want = exact.slice(0, n).map((r) => r.ids);
+  const t0 = process.hrtime.bigint();
+  const { table } = await buildLanceTable(d);
+  const tableS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const measure = async (opts) => {
+    await lanceSearch(table, at(0), d.dim, 10, opts);  // warm-up
+    const got = [];
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) got.push((await lanceSearch(table, at(i), d.dim, 10, opts)).map((j) => d.ids[j]));
+    const secs = Number(process.hrtime.bigint() - t) / 1e9;
+    return { qps: n / secs, recall: recallAgainst(got.map((ids) => ({ ids })), want.map((ids) => ({ ids })), 10) };
+  };
+  const flat = await measure(undefined);
+  console.log(`  lancedb flat: table ${tableS.toFixed(1)} s, recall@10 ${flat.recall.toFixed(4)}, QPS ${flat.qps.toFixed(2)} (${n} queries, its own threads)`);
+  summary.push({ strategy: 'lancedb flat', buildS: tableS, qps1: flat.qps });
+  rows.push({ strategy: 'lancedb', params: { flat: true }, recall: flat.recall, qps1: flat.qps, qps2: flat.qps });
+  const series = [[flat.qps, flat.recall]];
+  const indexS = await buildLanceIvfPq(table, { numSubVectors: d.dim % 4 === 0 ? d.dim / 4 : undefined });
+  summary.push({ strategy: 'lancedb ivf-pq', buildS: tableS + indexS });
+  console.log(`  lancedb ivf-pq: index ${indexS.toFixed(1)} s`);
+  for (const opts of [{ nprobes: 20 }, { nprobes: 100 }, { nprobes: 100, refineFactor: 10 }, { nprobes: 400, refineFactor: 10 }]) {
+    const r = await measure(opts);
+    rows.push({ strategy: 'lancedb', params: opts, recall: r.recall, qps1: r.qps, qps2: r.qps });
+    series.push([r.qps, r.recall]);
+    console.log(`  lancedb ivf-pq ${JSON.stringify(opts)}: recall@10 ${r.recall.toFixed(4)}, QPS ${r.qps.toFixed(2)}`);
+  }
+  return series;
+}
+
+async function runSet(label, d, qAll) {
   const q = firstQueries(qAll, NQ);
   const ntok = d.offsets[d.offsets.length - 1];
   console.log(`\n## ${label}: ${d.ids.length} documents, ${ntok} tokens, ${q.n} queries`);
@@ -102,14 +139,17 @@ function runSet(label, d, qAll) {
     { ncells: 4, ndocs: 2048, centroidScoreThreshold: 0.3 }, { ncells: 8, ndocs: 4096, centroidScoreThreshold: 0.3 },
   ], rows);
   }
+  let lanceSeries = [];
+  if (STRATEGIES.includes('lancedb')) lanceSeries = await lanceRows(d, q, exact, summary, rows);
   const file = path.join(OUT, `candidates-${label}.png`);
   writeLineChart(file, {
     title: `${label}: recall@10 vs QPS (1 thread)`, xLabel: 'queries per second', yLabel: 'recall@10', xLog: true,
-    series: [{ name: 'muvera', points: mvSeries }, { name: 'plaid', points: plSeries }, { name: 'exact flat', points: [[ex[1].qps, 1]] }],
+    series: [{ name: 'muvera', points: mvSeries }, { name: 'plaid', points: plSeries }, { name: 'exact flat', points: [[ex[1].qps, 1]] },
+      { name: 'LanceDB', points: lanceSeries }],
   });
   for (const r of rows) r.speedup1 = r.qps1 / ex[1].qps;
   const best = (s) => rows.filter((r) => r.strategy === s && r.recall >= 0.95).sort((a, b) => b.qps1 - a.qps1)[0];
-  for (const s of ['muvera', 'plaid']) {
+  for (const s of ['muvera', 'plaid', 'lancedb']) {
     const b = best(s);
     console.log(b ? `  fastest ${s} at recall >= 0.95: ${JSON.stringify(b.params)} recall ${b.recall.toFixed(4)}, ${b.speedup1.toFixed(1)}x exact 1-thread QPS`
       : `  ${s}: no setting reached recall 0.95`);
@@ -121,10 +161,10 @@ function runSet(label, d, qAll) {
 const results = [];
 if (SETS.includes('scifact')) {
   const { documents, queries } = loadSciFactGlove();
-  results.push(runSet('scifact-glove', documents, queries));
+  results.push(await runSet('scifact-glove', documents, queries));
 }
 if (SETS.includes('sentences')) {
   const s = loadSciFactSentences({ documents: Number(process.env.BENCH_DOCS || 100000) });
-  results.push(runSet('scifact-sentences', s.documents, s.queries));
+  results.push(await runSet('scifact-sentences', s.documents, s.queries));
 }
 console.log('\n' + JSON.stringify(results));

@@ -40,11 +40,26 @@ export async function buildLanceTable(docs) {
   return { table, dir };
 }
 
-/** Flat MaxSim search of one query (nq x dim rows): document indices best first. */
-export async function lanceSearch(table, q, dim, k) {
+/**
+ * Multi-vector search of one query (nq x dim rows): document indices best first. Flat
+ * (exhaustive) unless `nprobes` is given, which searches the table's IVF-PQ index instead.
+ */
+export async function lanceSearch(table, q, dim, k, { nprobes, refineFactor } = {}) {
   const nq = q.length / dim;
   let query = table.vectorSearch(q.subarray(0, dim)).column('vector').distanceType('cosine');
   for (let i = 1; i < nq; i++) query = query.addQueryVector(q.subarray(i * dim, (i + 1) * dim));
-  const rows = await query.bypassVectorIndex().select(['id', '_distance']).limit(k).toArray();
+  if (nprobes === undefined) query = query.bypassVectorIndex();
+  else {
+    query = query.nprobes(nprobes);
+    if (refineFactor) query = query.refineFactor(refineFactor);
+  }
+  const rows = await query.select(['id', '_distance']).limit(k).toArray();
   return rows.map((r) => r.id);
+}
+
+/** Builds LanceDB's IVF-PQ index on the multivector column (cosine); returns seconds taken. */
+export async function buildLanceIvfPq(table, { numPartitions, numSubVectors } = {}) {
+  const t0 = process.hrtime.bigint();
+  await table.createIndex('vector', { config: lancedb.Index.ivfPq({ distanceType: 'cosine', numPartitions, numSubVectors }), replace: true });
+  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
