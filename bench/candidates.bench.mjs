@@ -12,7 +12,7 @@
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { MultiVectorIndex, loadSciFactGlove, loadSciFactSentences, recallAgainst, setThreads } from '../dist/index.js';
-import { writeLineChart } from './lib/png-chart.mjs';
+import { drawCandidatesChart } from './lib/candidates-chart.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const NQ = Number(process.env.BENCH_QUERIES || 100);
@@ -114,18 +114,16 @@ async function runSet(label, d, qAll) {
   console.log(`  exact flat: build ${flat.buildS.toFixed(1)} s, ${(flat.ix.stats().totalBytes / 1e6).toFixed(0)} MB, QPS 1t ${ex[1].qps.toFixed(2)} 2t ${ex[2].qps.toFixed(2)}`);
   const summary = [{ strategy: 'exact', buildS: flat.buildS, mb: flat.ix.stats().totalBytes / 1e6, qps1: ex[1].qps, qps2: ex[2].qps }];
 
-  let mvSeries = [];
   if (STRATEGIES.includes('muvera')) {
   const muvera = JSON.parse(process.env.MUVERA || '{}');
   const mv = build(d, { candidates: 'muvera', muvera });
   const mvMb = mv.ix.stats().totalBytes / 1e6;
   console.log(`  muvera: build ${mv.buildS.toFixed(1)} s, ${mvMb.toFixed(0)} MB (candidates ${(mv.ix.stats().candidateStats.bytes / 1e6).toFixed(0)} MB)`);
   summary.push({ strategy: 'muvera', buildS: mv.buildS, mb: mvMb });
-  mvSeries = sweep('muvera', mv.ix, q, exact,
+  sweep('muvera', mv.ix, q, exact,
     [100, 200, 400, 800, 1600].map((n) => ({ numCandidates: n, ef: 2 * n })), rows);
   mv.ix = null;
   }
-  let plSeries = [];
   if (STRATEGIES.includes('plaid')) {
   const rule = 2 ** Math.floor(Math.log2(16 * Math.sqrt(ntok)));
   const centroids = Number(process.env.PLAID_CENTROIDS || Math.min(rule, 4096));
@@ -133,20 +131,15 @@ async function runSet(label, d, qAll) {
   const plMb = pl.ix.stats().totalBytes / 1e6;
   console.log(`  plaid: ${centroids} centroids (rule: ${rule}), build ${pl.buildS.toFixed(1)} s, ${plMb.toFixed(0)} MB (candidates ${(pl.ix.stats().candidateStats.bytes / 1e6).toFixed(0)} MB)`);
   summary.push({ strategy: 'plaid', buildS: pl.buildS, mb: plMb, centroids });
-  plSeries = sweep('plaid', pl.ix, q, exact, [
+  sweep('plaid', pl.ix, q, exact, [
     {}, { ncells: 1, ndocs: 256, centroidScoreThreshold: 0.3 }, { ncells: 2, ndocs: 256, centroidScoreThreshold: 0.3 },
     { ncells: 2, ndocs: 512, centroidScoreThreshold: 0.3 }, { ncells: 4, ndocs: 1024, centroidScoreThreshold: 0.4 },
     { ncells: 4, ndocs: 2048, centroidScoreThreshold: 0.3 }, { ncells: 8, ndocs: 4096, centroidScoreThreshold: 0.3 },
   ], rows);
   }
-  let lanceSeries = [];
-  if (STRATEGIES.includes('lancedb')) lanceSeries = await lanceRows(d, q, exact, summary, rows);
+  if (STRATEGIES.includes('lancedb')) await lanceRows(d, q, exact, summary, rows);
   const file = path.join(OUT, `candidates-${label}.png`);
-  writeLineChart(file, {
-    title: `${label}: recall@10 vs QPS (1 thread)`, xLabel: 'queries per second', yLabel: 'recall@10', xLog: true,
-    series: [{ name: 'muvera', points: mvSeries }, { name: 'plaid', points: plSeries }, { name: 'exact flat', points: [[ex[1].qps, 1]] },
-      { name: 'LanceDB', points: lanceSeries }],
-  });
+  drawCandidatesChart(file, label, rows, ex[1].qps);
   for (const r of rows) r.speedup1 = r.qps1 / ex[1].qps;
   const best = (s) => rows.filter((r) => r.strategy === s && r.recall >= 0.95).sort((a, b) => b.qps1 - a.qps1)[0];
   for (const s of ['muvera', 'plaid', 'lancedb']) {

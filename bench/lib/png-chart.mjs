@@ -181,10 +181,12 @@ export function renderLineChart(opts) {
     for (let j = 1; j < pts.length; j++) c.line(pts[j - 1][0], pts[j - 1][1], pts[j][0], pts[j][1], col, 3, s.dash ?? null);
     for (const [x, y] of pts) c.rect(x - 3, y - 3, x + 3, y + 3, col);
   });
-  // legend, top right
+  // legend, top right unless opts.legend says 'bottom-right' or 'bottom-left'
   const lw = Math.max(...series.map((s) => textWidth(s.name))) + 50;
   const lh = series.length * 22 + 10;
-  const lx = left + pw - lw - 10, ly = top + 10;
+  const legend = opts.legend ?? 'top-right';
+  const lx = legend === 'bottom-left' ? left + 10 : left + pw - lw - 10;
+  const ly = legend.startsWith('bottom') ? top + ph - lh - 10 : top + 10;
   c.rect(lx, ly, lx + lw, ly + lh, [255, 255, 255]);
   c.line(lx, ly, lx + lw, ly, dark); c.line(lx, ly + lh, lx + lw, ly + lh, dark);
   c.line(lx, ly, lx, ly + lh, dark); c.line(lx + lw, ly, lx + lw, ly + lh, dark);
