@@ -139,6 +139,20 @@ test('explicit train(), save / load / mmap / compact keep codes and results', ()
   assert.is(idx.stats().deleted, 0);
 });
 
+test('a version-1 file (written before storage pq existed) still loads and searches the same', () => {
+  // fixtures/hnsw_v1_f16.hnsw: written by the previous release; dim 8, 200 rows sin(0.37 i), f16, M 4.
+  const file = new URL('./fixtures/hnsw_v1_f16.hnsw', import.meta.url).pathname;
+  const v = new Float32Array(200 * 8).map((_, i) => Math.sin(i * 0.37));
+  for (const mmap of [false, true]) {
+    const idx = HnswIndex.load(file, { mmap });
+    assert.is(idx.storage, 'f16');
+    assert.is(idx.pqSubspaces, 0);
+    idx.checkIntegrity();
+    const r = idx.search(v.subarray(0, 8), 5, { ef: 200 });
+    assert.equal(Array.from(r.ids, Number), [0, 121, 104, 17, 138]);  // as the previous release returned
+  }
+});
+
 test('cosine and odd shapes: scores are the ADC metric over the decoded (normalised) vectors', () => {
   const dim = 15, n = 400;
   const data = randomVectors(n, dim, 11);
