@@ -21,7 +21,7 @@ uint32_t defaultPqSubspaces(uint32_t dim) {
 namespace {
 
 constexpr uint32_t kKsub = 256;
-constexpr uint32_t kTrainIterations = 12;
+constexpr uint32_t kTrainIterations = 8;
 constexpr uint64_t kTrainSeed = 0x70716e73776bULL;
 
 class PqCodec final : public VectorCodec {
@@ -67,23 +67,11 @@ class PqCodec final : public VectorCodec {
   QueryDistance prepare(const float* q, QueryScratch& s) const override {
     s.f32.reserve(size_t(M_) * kKsub * 4);
     float* lut = s.f32.as<float>();
-    for (uint32_t m = 0; m < M_; ++m) {
-      const float* qm = q + size_t(m) * dsub_;
-      const float* c = centroid(m, 0);
-      float* row = lut + size_t(m) * kKsub;
-      if (l2_) {
-        for (uint32_t j = 0; j < kKsub; ++j, c += dsub_) {
-          float acc = 0.f;
-          for (uint32_t t = 0; t < dsub_; ++t) acc += (qm[t] - c[t]) * (qm[t] - c[t]);
-          row[j] = acc;
-        }
-      } else {
-        for (uint32_t j = 0; j < kKsub; ++j, c += dsub_) {
-          float acc = 0.f;
-          for (uint32_t t = 0; t < dsub_; ++t) acc += qm[t] * c[t];
-          row[j] = -acc;
-        }
-      }
+    switch (dsub_) {
+      case 4: buildLut<4>(q, lut); break;
+      case 8: buildLut<8>(q, lut); break;
+      case 16: buildLut<16>(q, lut); break;
+      default: buildLut<0>(q, lut); break;
     }
     QueryDistance d;
     d.kind = QueryDistance::Kind::Custom;
@@ -106,18 +94,12 @@ class PqCodec final : public VectorCodec {
 
   // A decoded query against a code: the distance between the two reconstructions.
   float customDistance(const QueryDistance& qd, const uint8_t* code) const override {
-    const float* q = qd.q;
-    float acc = 0.f;
-    for (uint32_t m = 0; m < M_; ++m, q += dsub_) {
-      const float* c = centroid(m, code[m]);
-      float s = 0.f;
-      if (l2_)
-        for (uint32_t t = 0; t < dsub_; ++t) s += (q[t] - c[t]) * (q[t] - c[t]);
-      else
-        for (uint32_t t = 0; t < dsub_; ++t) s += q[t] * c[t];
-      acc += s;
+    switch (dsub_) {
+      case 4: return decodedDistance<4>(qd.q, code);
+      case 8: return decodedDistance<8>(qd.q, code);
+      case 16: return decodedDistance<16>(qd.q, code);
+      default: return decodedDistance<0>(qd.q, code);
     }
-    return l2_ ? acc : -acc;
   }
 
   // State: u32 M | u32 trained | codebook (M, 256, dsub) f32 when trained.
@@ -141,6 +123,56 @@ class PqCodec final : public VectorCodec {
   }
 
  private:
+  // D: dsub known at compile time (the common sub-vector lengths unroll and vectorise), 0: dsub_.
+  template <uint32_t D>
+  void buildLut(const float* q, float* lut) const {
+    const uint32_t dsub = D ? D : dsub_;
+    for (uint32_t m = 0; m < M_; ++m) {
+      const float* qm = q + size_t(m) * dsub;
+      const float* c = centroid(m, 0);
+      float* row = lut + size_t(m) * kKsub;
+      for (uint32_t j = 0; j < kKsub; ++j, c += dsub) {
+        float acc = 0.f;
+        if (l2_)
+          for (uint32_t t = 0; t < dsub; ++t) acc += (qm[t] - c[t]) * (qm[t] - c[t]);
+        else
+          for (uint32_t t = 0; t < dsub; ++t) acc += qm[t] * c[t];
+        row[j] = l2_ ? acc : -acc;
+      }
+    }
+  }
+  // Per-lane partial sums (one per sub-vector position) are element-wise, so the compiler
+  // vectorises them without reassociating a reduction; lanes are summed once at the end.
+  template <uint32_t D>
+  float decodedDistance(const float* q, const uint8_t* code) const {
+    if (D == 0) {
+      float acc = 0.f;
+      for (uint32_t m = 0; m < M_; ++m, q += dsub_) {
+        const float* c = centroid(m, code[m]);
+        if (l2_)
+          for (uint32_t t = 0; t < dsub_; ++t) acc += (q[t] - c[t]) * (q[t] - c[t]);
+        else
+          for (uint32_t t = 0; t < dsub_; ++t) acc += q[t] * c[t];
+      }
+      return l2_ ? acc : -acc;
+    }
+    constexpr uint32_t L = D ? D : 1;
+    float lanes[L] = {};
+    if (l2_) {
+      for (uint32_t m = 0; m < M_; ++m, q += L) {
+        const float* c = centroid(m, code[m]);
+        for (uint32_t t = 0; t < L; ++t) lanes[t] += (q[t] - c[t]) * (q[t] - c[t]);
+      }
+    } else {
+      for (uint32_t m = 0; m < M_; ++m, q += L) {
+        const float* c = centroid(m, code[m]);
+        for (uint32_t t = 0; t < L; ++t) lanes[t] += q[t] * c[t];
+      }
+    }
+    float acc = 0.f;
+    for (uint32_t t = 0; t < L; ++t) acc += lanes[t];
+    return l2_ ? acc : -acc;
+  }
   const float* centroid(uint32_t m, uint32_t j) const { return cb_ + (size_t(m) * kKsub + j) * dsub_; }
   void setCodebook(std::vector<float> cb) {
     pq_ = std::make_shared<const quant::ProductQuantizer>(dim_, M_, 8, std::move(cb), std::vector<float>());
