@@ -140,8 +140,8 @@ test('explicit train(), save / load / mmap / compact keep codes and results', ()
 });
 
 test('a version-1 file (written before storage pq existed) still loads and searches the same', () => {
-  // fixtures/hnsw_v1_f16.hnsw: written by the previous release; dim 8, 200 rows sin(0.37 i), f16, M 4.
-  const file = new URL('./fixtures/hnsw_v1_f16.hnsw', import.meta.url).pathname;
+  // fixtures/graph_v1_f16.bin: written by the previous release; dim 8, 200 rows sin(0.37 i), f16, M 4.
+  const file = new URL('./fixtures/graph_v1_f16.bin', import.meta.url).pathname;
   const v = new Float32Array(200 * 8).map((_, i) => Math.sin(i * 0.37));
   for (const mmap of [false, true]) {
     const idx = HnswIndex.load(file, { mmap });

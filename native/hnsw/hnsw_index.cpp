@@ -86,6 +86,7 @@ HnswIndex::HnswIndex(const HnswParams& p) : p_(p), efSearch_(p.efSearch), entry_
   codec_ = makeCodec(p.storage, p.dim, p.metric, p.pqSubspaces);
   if (!codec_) throw Error(codes::kInvalidArgument, "unknown storage type");
   p_.pqSubspaces = p.storage == StorageType::Pq ? uint32_t(codec_->codeBytes()) : 0;
+  trained_.store(!codec_->needsTraining(), std::memory_order_release);
   mL_ = 1.0 / std::log(double(p.M));
   const size_t align = codec_->codeAlign();  // 32 for the SIMD codecs: whole blocks for their loads
   codeStride_ = (codec_->codeBytes() + align - 1) / align * align;
@@ -136,10 +137,7 @@ void HnswIndex::train(const float* vectors, size_t n) {
   trainLocked(vectors, n);
 }
 
-bool HnswIndex::trained() const {
-  std::lock_guard<std::mutex> w(writeMutex_);
-  return !codec_->needsTraining();
-}
+bool HnswIndex::trained() const { return trained_.load(std::memory_order_acquire); }
 
 // Callers hold writeMutex_ and the index is empty, so no search reads the codec meanwhile.
 void HnswIndex::trainLocked(const float* vectors, size_t n) {
@@ -147,6 +145,7 @@ void HnswIndex::trainLocked(const float* vectors, size_t n) {
   std::vector<float> prepared(n * size_t(p_.dim));
   for (size_t i = 0; i < n; ++i) prepareVector(vectors + i * p_.dim, prepared.data() + i * p_.dim);
   codec_->train(prepared.data(), n);
+  trained_.store(true, std::memory_order_release);
 }
 
 void HnswIndex::reserve(size_t want) {
@@ -648,7 +647,7 @@ HnswStats HnswIndex::stats() const {
   s.maxLevel = uint32_t(entry_.load() >> 32);
   if (uint32_t(entry_.load()) == kNoEntry) s.maxLevel = 0;
   s.codeBytes = capacity_ * codeStride_;
-  s.codecBytes = codec_->stateBytes();
+  s.codecBytes = trained_.load(std::memory_order_acquire) ? codec_->stateBytes() : 0;
   s.level0Bytes = capacity_ * level0Stride_ * 4;
   for (size_t i = 0; i < s.slots; ++i) s.upperBytes += size_t(levels_[i]) * (p_.M + 1) * 4;
   s.labelBytes = capacity_ * (8 + 1 + 1 + sizeof(void*));

@@ -187,6 +187,9 @@ class HnswIndex {
   HnswParams p_;  // immutable after construction, except efSearch which lives in efSearch_
   std::atomic<uint32_t> efSearch_;
   std::unique_ptr<VectorCodec> codec_;
+  // Set (release) once the codec is trained; the codec is never modified after that, so readers
+  // outside writeMutex_ (stats, info) check this before touching its learned state.
+  std::atomic<bool> trained_{false};
   double mL_;
   size_t codeStride_ = 0;
   size_t level0Stride_ = 0;

@@ -95,6 +95,7 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, bool mmap) {
   const uint64_t codeStride = r->pod<uint64_t>();
   if (codeStride != x.codeStride_) r->corrupt("code stride does not match the dimension and storage");
   if (r->version() >= 2) x.codec_->readState(*r);
+  x.trained_.store(!x.codec_->needsTraining(), std::memory_order_release);
   if (slots && x.codec_->needsTraining()) r->corrupt("vectors stored with an untrained codec");
   if (slots > 0xfffffff0u || live > slots) r->corrupt("slot count out of range");
   // Every array below is read through borrow()/read(), which check the remaining length, so a
