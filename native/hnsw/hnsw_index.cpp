@@ -141,7 +141,11 @@ bool HnswIndex::trained() const { return trained_.load(std::memory_order_acquire
 
 // Callers hold writeMutex_ and the index is empty, so no search reads the codec meanwhile.
 void HnswIndex::trainLocked(const float* vectors, size_t n) {
-  if (n < kPqMinTrainVectors) codec_->train(vectors, n);  // throws the "too few vectors" error
+  if (n < kPqMinTrainVectors || p_.metric != Metric::Cosine) {  // the first throws "too few vectors"
+    codec_->train(vectors, n);
+    trained_.store(true, std::memory_order_release);
+    return;
+  }
   std::vector<float> prepared(n * size_t(p_.dim));
   for (size_t i = 0; i < n; ++i) prepareVector(vectors + i * p_.dim, prepared.data() + i * p_.dim);
   codec_->train(prepared.data(), n);
