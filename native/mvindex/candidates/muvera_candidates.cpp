@@ -34,7 +34,7 @@ void MuveraCandidates::resetGraph() {
   p.M = o_.M;
   p.efConstruction = o_.efConstruction;
   // FDEs are long (10,240 floats by default): sub-vectors of 16 floats keep the graph build near
-  // f16's speed (8-float sub-vectors double both the table and the build time for ~0.3% recall).
+X
   p.pqSubspaces = o_.pqSubspaces;
   if (p.storage == hnsw::StorageType::Pq && p.pqSubspaces == 0) {
     p.pqSubspaces = 1;
