@@ -17,7 +17,7 @@ test('muvera pq: save / load keeps recall and results', () => {
   const ix = new MultiVectorIndex({ dim: d.dim, idType: 'string', candidates: 'muvera', muvera: { storage: 'pq' } });
   ix.add(docs.ids, docs.tokens, docs.offsets);
   const exact = ix.searchBatch(heldOut.tokens, heldOut.offsets, { k: 10, exact: true });
-  const setting = { numCandidates: 600, ef: 1200 };
+  const setting = { numCandidates: 750, ef: 1500 };
   const r = recallOf(ix, heldOut, setting, exact);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'maxsim-muverapq-')), 'ix.mvix');
   ix.save(file);
