@@ -4,7 +4,8 @@
 //   exactly the metric between the query and the code's reconstruction), and its recall against
 //   the true neighbours must match that cap. Measured (32 sub-spaces, ef 64): l2 0.997 of the
 //   exhaustive ADC top 10 and 0.859 of the ground truth (exhaustive ADC: 0.860); ip 0.999.
-// - scores are the ADC distances; save / load / mmap / compact keep codes and results; bad
+// - scores are the ADC distances; save / load / mmap / compact keep codes and results; truncated
+//   or altered (resealed) pq files give ERR_CORRUPT_FILE or a working index; bad
 //   options and too-small training sets throw ERR_INVALID_ARGUMENT; every SIMD level agrees.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -137,6 +138,67 @@ test('explicit train(), save / load / mmap / compact keep codes and results', ()
   idx.checkIntegrity();
   kept.forEach((id, i) => assert.equal(Array.from(idx.getVector(id)), vecs[i]));
   assert.is(idx.stats().deleted, 0);
+});
+
+test('a truncated pq file gives ERR_CORRUPT_FILE, never a crash', () => {
+  const dim = 8;
+  const idx = new HnswIndex({ dim, metric: 'l2', storage: 'pq', pqSubspaces: 2, M: 4 });
+  idx.add(randomVectors(300, dim, 9), seqIds(300));
+  const file = tmpFile('t.hnsw');
+  idx.save(file);
+  const bytes = fs.readFileSync(file);
+  for (const cut of [40, 80, 100, 200, 1000, 5000, 9000, bytes.length - 1]) {
+    if (cut >= bytes.length) continue;
+    fs.writeFileSync(file, bytes.subarray(0, cut));
+    throwsCode(() => HnswIndex.load(file), 'ERR_CORRUPT_FILE');
+  }
+});
+
+// CRC-32C (Castagnoli), bitwise, to reseal altered files (as in hnsw_file.test.mjs).
+function crc32c(buf) {
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) {
+    c ^= buf[i];
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+function reseal(b) {
+  b.writeUInt32LE((crc32c(b.subarray(0, 32)) ^ crc32c(b.subarray(32, b.length - 4))) >>> 0, b.length - 4);
+  return b;
+}
+
+test('fuzz past the checksum: altered pq fields are rejected or load into a working index', () => {
+  const dim = 8;
+  const idx = new HnswIndex({ dim, metric: 'ip', storage: 'pq', pqSubspaces: 4, M: 4 });
+  idx.add(randomVectors(300, dim, 19), seqIds(300));
+  const file = tmpFile('f.hnsw');
+  idx.save(file);
+  const good = fs.readFileSync(file);
+  assert.ok(reseal(Buffer.from(good)).equals(good), 'crc32c in JS matches the native one');
+  const bad = file + '.bad';
+  let rejected = 0, loaded = 0, s = 12345;
+  const r = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+  for (let i = 0; i < 300; i++) {
+    const b = Buffer.from(good);
+    // the header, pqSubspaces and the codec state (first ~110 payload bytes) half the time
+    const pos = 32 + (i % 2 === 0 ? Math.floor(r() * 110) : Math.floor(r() * (b.length - 36)));
+    for (let w = 0; w < 1 + (i % 4) && pos + w < b.length - 4; w++) b[pos + w] = Math.floor(r() * 256);
+    fs.writeFileSync(bad, reseal(b));
+    let back;
+    try {
+      back = HnswIndex.load(bad, { mmap: i % 3 === 0 });
+    } catch (e) {
+      assert.instance(e, MaxsimError, e && e.message);
+      assert.is(e.code, 'ERR_CORRUPT_FILE', e.message);
+      rejected++;
+      continue;
+    }
+    loaded++;
+    const q = randomVectors(2, back.dim, i);
+    for (let qi = 0; qi < 2; qi++) back.search(q.subarray(qi * back.dim, (qi + 1) * back.dim), 5, { ef: 30 });
+  }
+  assert.ok(rejected > 30, `rejected ${rejected}, loaded ${loaded}`);
 });
 
 test('a version-1 file (written before storage pq existed) still loads and searches the same', () => {
