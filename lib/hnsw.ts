@@ -14,7 +14,7 @@ import { native } from './native';
 import { checkDim, checkPositiveInt } from './validate';
 
 export type HnswMetric = 'l2' | 'ip' | 'cosine';
-export type HnswStorage = 'f32' | 'f16' | 'int8';
+export type HnswStorage = 'f32' | 'f16' | 'int8' | 'pq';
 export type HnswId = number | bigint;
 /** Ids as a BigUint64Array, a typed array of integers, or any iterable of numbers / bigints. */
 export type HnswIds = BigUint64Array | Uint32Array | Int32Array | Float64Array | Iterable<HnswId>;
@@ -30,8 +30,14 @@ export interface HnswOptions {
   efConstruction?: number;
   /** Default beam width of searches. Default 64. */
   ef?: number;
-  /** How vectors are stored: 'f32' (default, exact), 'f16' or 'int8'. */
+  /**
+   * How vectors are stored: 'f32' (default, exact), 'f16', 'int8', or 'pq' (product quantization:
+   * pqSubspaces bytes a vector plus a 256·dim·4-byte codebook, searched by asymmetric distance).
+   * 'pq' learns its codebooks from the first add() (at least 256 vectors) or from train().
+   */
   storage?: HnswStorage;
+  /** storage 'pq': sub-spaces M = bytes per vector; must divide dim. Default: the largest divisor of dim that is at most dim / 8. */
+  pqSubspaces?: number;
 }
 
 export interface HnswSearchOptions {
@@ -63,6 +69,8 @@ export interface HnswStats {
   labelBytes: number;
   idMapBytes: number;
   visitedBytes: number;
+  /** storage 'pq': the codebooks (256·dim f32); 0 otherwise. */
+  codebookBytes: number;
   totalBytes: number;
 }
 
@@ -82,7 +90,9 @@ interface NativeHnsw {
   getVector(id: bigint): Float32Array | null;
   size(): number;
   stats(): HnswStats;
-  info(): { dim: number; metric: HnswMetric; storage: HnswStorage; M: number; efConstruction: number; ef: number; readOnly: boolean };
+  info(): { dim: number; metric: HnswMetric; storage: HnswStorage; M: number; efConstruction: number; ef: number; readOnly: boolean; pqSubspaces: number; trained: boolean };
+  train(sample: Float32Array): void;
+  trainAsync(sample: Float32Array): Promise<void>;
   setEf(ef: number): void;
   save(path: string): void;
   saveAsync(path: string): Promise<void>;
@@ -102,7 +112,7 @@ const nativeLoad = native.hnswLoad as (path: string, mmap: boolean) => unknown;
 const nativeLoadAsync = native.hnswLoadAsync as (path: string, mmap: boolean) => Promise<unknown>;
 
 const METRICS: Record<HnswMetric, number> = { l2: 0, ip: 1, cosine: 2 };
-const STORAGES: Record<HnswStorage, number> = { f32: 0, f16: 1, int8: 2 };
+const STORAGES: Record<HnswStorage, number> = { f32: 0, f16: 1, int8: 2, pq: 3 };
 const HANDLE = Symbol('maxsim.hnsw');
 // Per-index scratch for synchronous search results (JS is single-threaded, so one pair per
 // index is never shared by two calls in flight); results are sliced out of it.
@@ -176,6 +186,8 @@ export class HnswIndex {
   readonly storage: HnswStorage;
   readonly M: number;
   readonly efConstruction: number;
+  /** storage 'pq': sub-spaces (bytes per vector); 0 for the other storages. */
+  readonly pqSubspaces: number;
 
   constructor(options: HnswOptions);
   /** @internal */
@@ -190,12 +202,18 @@ export class HnswIndex {
       const metric = options.metric;
       if (!(typeof metric === 'string' && metric in METRICS)) throw invalidParameter('metric', "'l2', 'ip' or 'cosine'", metric);
       const storage = options.storage ?? 'f32';
-      if (!(typeof storage === 'string' && storage in STORAGES)) throw invalidParameter('storage', "'f32', 'f16' or 'int8'", storage);
+      if (!(typeof storage === 'string' && storage in STORAGES)) throw invalidParameter('storage', "'f32', 'f16', 'int8' or 'pq'", storage);
+      let pqSubspaces = 0;
+      if (options.pqSubspaces !== undefined) {
+        if (storage !== 'pq') throw invalidParameter('pqSubspaces', "omitted unless storage is 'pq'", options.pqSubspaces);
+        pqSubspaces = checkPositiveInt(options.pqSubspaces, 'pqSubspaces', 65536);
+        if (dim % pqSubspaces !== 0) throw invalidParameter('pqSubspaces', `a divisor of dim ${dim}`, pqSubspaces);
+      }
       const M = options.M === undefined ? 16 : checkPositiveInt(options.M, 'M', 256);
       if (M < 2) throw invalidParameter('M', 'an integer in [2, 256]', M);
       const efC = options.efConstruction === undefined ? 200 : checkPositiveInt(options.efConstruction, 'efConstruction', 100000);
       const ef = options.ef === undefined ? 64 : checkPositiveInt(options.ef, 'ef', 100000);
-      h = wrap(() => new NativeClass(dim, METRICS[metric], STORAGES[storage], M, efC, ef));
+      h = wrap(() => new NativeClass(dim, METRICS[metric], STORAGES[storage], M, efC, ef, pqSubspaces));
     }
     const info = h.info();
     this[HANDLE] = h;
@@ -204,6 +222,7 @@ export class HnswIndex {
     this.storage = info.storage;
     this.M = info.M;
     this.efConstruction = info.efConstruction;
+    this.pqSubspaces = info.pqSubspaces;
   }
 
   /** Loads a file written by save(). With { mmap: true } vectors and links are served from a read-only memory map. */
@@ -233,6 +252,33 @@ export class HnswIndex {
     const h = handle(this);
     const ef = checkPositiveInt(v, 'ef', 100000);
     wrap(() => h.setEf(ef));
+  }
+
+  /** False for storage 'pq' until its codebooks are learned (by train() or the first add()). */
+  get trained(): boolean {
+    return handle(this).info().trained;
+  }
+
+  /**
+   * storage 'pq': learns the codebooks from a sample (n x dim, n >= 256) before the first add();
+   * without it the first add() trains on its own batch. ERR_INVALID_ARGUMENT for other storages,
+   * for fewer than 256 vectors, or once the index holds vectors.
+   */
+  train(sample: Float32Array | Float32Array[]): void {
+    const h = handle(this);
+    const v = this.rows(sample, 'sample');
+    wrap(() => h.train(v));
+  }
+
+  /** train() off the main thread. Do not modify the sample until it settles. */
+  trainAsync(sample: Float32Array | Float32Array[]): Promise<void> {
+    try {
+      const h = handle(this);
+      const v = this.rows(sample, 'sample');
+      return awaitNative(() => h.trainAsync(v));
+    } catch (e) {
+      return Promise.reject(toMaxsimError(e));
+    }
   }
 
   /** True for an index loaded with { mmap: true }: every mutation throws. */
@@ -337,7 +383,7 @@ export class HnswIndex {
     return wrap(() => h.has(v));
   }
 
-  /** The stored vector (decoded from f16/int8; unit-normalised for cosine), or undefined. */
+  /** The stored vector (decoded from f16/int8/pq; unit-normalised for cosine), or undefined. */
   getVector(id: HnswId): Float32Array | undefined {
     const h = handle(this);
     const v = toId(id, 'id');

@@ -18,8 +18,14 @@ export interface MuveraOptions {
   finalDim?: number;
   /** Seed of the FDE draws (default 42). */
   seed?: number;
-  /** How the HNSW graph stores FDEs: 'f32', 'f16' (default) or 'int8'. */
-  storage?: 'f32' | 'f16' | 'int8';
+  /**
+   * How the HNSW graph stores FDEs: 'f32', 'f16' (default), 'int8', or 'pq' (product
+   * quantization: pqSubspaces bytes per document plus a 256·fdeDim f32 codebook, trained on the
+   * FDEs of the first 256+ documents added; until then documents are always shortlisted).
+   */
+  storage?: 'f32' | 'f16' | 'int8' | 'pq';
+  /** storage 'pq': bytes per document FDE; must divide the FDE length. Default: the largest divisor of the FDE length at most 1/16 of it (640 bytes for the default 10,240-float FDE). */
+  pqSubspaces?: number;
   /** HNSW links per node (default 16) and construction beam (default 100). */
   M?: number;
   efConstruction?: number;
@@ -91,8 +97,10 @@ export function candidateNativeOptions(o: { candidates?: unknown; muvera?: unkno
     checkUintOption(m, 'seed', 'muvera', 0, 0xffffffff);
     checkUintOption(m, 'M', 'muvera', 2, 256);
     checkUintOption(m, 'efConstruction', 'muvera', 1, 1 << 16);
-    if (m.storage !== undefined && !['f32', 'f16', 'int8'].includes(m.storage as string))
-      throw invalidParameter('muvera.storage', "'f32', 'f16' or 'int8'", m.storage);
+    if (m.storage !== undefined && !['f32', 'f16', 'int8', 'pq'].includes(m.storage as string))
+      throw invalidParameter('muvera.storage', "'f32', 'f16', 'int8' or 'pq'", m.storage);
+    checkUintOption(m, 'pqSubspaces', 'muvera', 1, 1 << 24);
+    if (m.pqSubspaces !== undefined && m.storage !== 'pq') throw invalidParameter('muvera.pqSubspaces', "omitted unless muvera.storage is 'pq'", m.pqSubspaces);
     into.muvera = { storage: 'f16', ...m };
   } else if (o.candidates === 'muvera') {
     into.muvera = { storage: 'f16' };

@@ -4,7 +4,8 @@
 // no JS function is ever called from a worker, and filters arrive as typed id arrays.
 //
 // Argument order (the TS facade normalised and validated everything first):
-//   new NativeHnsw(dim, metric, storage, M, efConstruction, ef) | new NativeHnsw(loadedHandle)
+//   new NativeHnsw(dim, metric, storage, M, efConstruction, ef, pqSubspaces?) | new NativeHnsw(loadedHandle)
+//   train(sample f32) / trainAsync(sample f32)   (storage 'pq')
 //   add(vectors f32, ids u64) / addAsync(vectors, ids, onProgress|undefined) / upsert* alike
 //   search(query f32, k, ef, filterMode 0|1|2, filterIds u64|undefined) -> { ids, scores }
 //   searchBatch(queries f32, k, ef, filterMode, filterIds) -> { ids, scores, counts }
@@ -162,6 +163,8 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
             InstanceMethod<&NativeHnsw::Compact>("compact"),
             InstanceMethod<&NativeHnsw::CompactAsync>("compactAsync"),
             InstanceMethod<&NativeHnsw::CheckIntegrity>("checkIntegrity"),
+            InstanceMethod<&NativeHnsw::Train>("train"),
+            InstanceMethod<&NativeHnsw::TrainAsync>("trainAsync"),
         });
   }
 
@@ -181,12 +184,13 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
         const uint32_t metric = uint32Arg(info, 1, "metric");
         const uint32_t storage = uint32Arg(info, 2, "storage");
         if (metric > 2) throwInvalid(env, "unknown metric");
-        if (storage > 2) throwInvalid(env, "unknown storage");
+        if (storage > 3) throwInvalid(env, "unknown storage");
         p.metric = hnsw::Metric(metric);
         p.storage = hnsw::StorageType(storage);
         p.M = uint32Arg(info, 3, "M");
         p.efConstruction = uint32Arg(info, 4, "efConstruction");
         p.efSearch = uint32Arg(info, 5, "ef");
+        if (info.Length() > 6 && !info[6].IsUndefined()) p.pqSubspaces = uint32Arg(info, 6, "pqSubspaces");
         index_ = std::make_shared<HnswIndex>(p);
       }
       tagObject(env, info.This().As<Napi::Object>(), kHnswTag);
@@ -439,6 +443,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       o.Set("capacity", double(s.capacity));
       o.Set("maxLevel", double(s.maxLevel));
       o.Set("vectorBytes", double(s.codeBytes));
+      o.Set("codebookBytes", double(s.codecBytes));
       o.Set("level0LinkBytes", double(s.level0Bytes));
       o.Set("upperLinkBytes", double(s.upperBytes));
       o.Set("labelBytes", double(s.labelBytes));
@@ -460,6 +465,8 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       o.Set("efConstruction", double(p.efConstruction));
       o.Set("ef", double(p.efSearch));
       o.Set("readOnly", idx.readOnly());
+      o.Set("pqSubspaces", double(p.pqSubspaces));
+      o.Set("trained", idx.trained());
       return o;
     });
   }
@@ -502,6 +509,29 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
     return guard(info, [&]() -> Napi::Value {
       auto idx = shared(info);
       auto* w = new PromiseWorker(info.Env(), info, [idx] { idx->compact(); },
+                                  [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+      Napi::Promise p = w->promise();
+      w->Queue();
+      return p;
+    });
+  }
+  Napi::Value Train(const Napi::CallbackInfo& info) {
+    return guard(info, [&]() -> Napi::Value {
+      HnswIndex& idx = self(info);
+      auto v = typedArrayArg<float>(info, 0, napi_float32_array, "sample");
+      if (v.length % idx.dim()) throwInvalid(info.Env(), "sample length is not a multiple of dim");
+      idx.train(v.data, v.length / idx.dim());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value TrainAsync(const Napi::CallbackInfo& info) {
+    return guard(info, [&]() -> Napi::Value {
+      auto idx = shared(info);
+      auto v = typedArrayArg<float>(info, 0, napi_float32_array, "sample");
+      if (v.length % idx->dim()) throwInvalid(info.Env(), "sample length is not a multiple of dim");
+      const float* data = v.data;
+      const size_t n = v.length / idx->dim();
+      auto* w = new PromiseWorker(info.Env(), info, [idx, data, n] { idx->train(data, n); },
                                   [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
       Napi::Promise p = w->promise();
       w->Queue();

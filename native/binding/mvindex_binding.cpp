@@ -179,6 +179,7 @@ void candidateOptionsArg(Napi::Env env, Napi::Object o, mvindex::CandidateOption
     uintOption(env, m, "finalDim", "muvera", &c.finalDim);
     uintOption(env, m, "M", "muvera", &c.M);
     uintOption(env, m, "efConstruction", "muvera", &c.efConstruction);
+    uintOption(env, m, "pqSubspaces", "muvera", &c.pqSubspaces);
     uint32_t seed = static_cast<uint32_t>(c.seed);
     uintOption(env, m, "seed", "muvera", &seed);
     c.seed = seed;
@@ -188,7 +189,8 @@ void candidateOptionsArg(Napi::Env env, Napi::Object o, mvindex::CandidateOption
       if (s == "f32") c.hnswStorage = 0;
       else if (s == "f16") c.hnswStorage = 1;
       else if (s == "int8") c.hnswStorage = 2;
-      else throwInvalid(env, "muvera.storage must be 'f32', 'f16' or 'int8'");
+      else if (s == "pq") c.hnswStorage = 3;
+      else throwInvalid(env, "muvera.storage must be 'f32', 'f16', 'int8' or 'pq'");
     }
   }
   Napi::Value pv = o.Get("plaid");

@@ -10,6 +10,7 @@
 #include "../core/file_format.h"
 #include "../core/thread_pool.h"
 #include "atomic_words.h"
+#include "pq_codec.h"
 
 namespace maxsim::hnsw {
 
@@ -82,10 +83,13 @@ HnswIndex::HnswIndex(const HnswParams& p) : p_(p), efSearch_(p.efSearch), entry_
   if (p.efConstruction < 1 || p.efConstruction > 100000)
     throw Error(codes::kInvalidArgument, "efConstruction must be in [1, 100000]");
   if (p.efSearch < 1 || p.efSearch > 100000) throw Error(codes::kInvalidArgument, "ef must be in [1, 100000]");
-  codec_ = makeCodec(p.storage, p.dim, p.metric);
+  codec_ = makeCodec(p.storage, p.dim, p.metric, p.pqSubspaces);
   if (!codec_) throw Error(codes::kInvalidArgument, "unknown storage type");
+  p_.pqSubspaces = p.storage == StorageType::Pq ? uint32_t(codec_->codeBytes()) : 0;
+  trained_.store(!codec_->needsTraining(), std::memory_order_release);
   mL_ = 1.0 / std::log(double(p.M));
-  codeStride_ = (codec_->codeBytes() + 31) & ~size_t(31);  // whole 32-byte blocks for SIMD loads
+  const size_t align = codec_->codeAlign();  // 32 for the SIMD codecs: whole blocks for their loads
+  codeStride_ = (codec_->codeBytes() + align - 1) / align * align;
   level0Stride_ = 2 * size_t(p.M) + 1;
   linkLocks_.reset(new std::mutex[kLinkLockStripes]);
 }
@@ -119,6 +123,33 @@ void HnswIndex::prepareVector(const float* in, float* out) const {
     const float inv = 1.f / std::sqrt(n2);
     for (uint32_t k = 0; k < p_.dim; ++k) out[k] *= inv;
   }
+}
+
+void HnswIndex::train(const float* vectors, size_t n) {
+  std::lock_guard<std::mutex> w(writeMutex_);
+  checkWritable();
+  if (p_.storage != StorageType::Pq) codec_->train(vectors, n);  // throws: nothing to train
+  if (count_.load() != 0)
+    throw Error(codes::kInvalidArgument, "train() must come before the first add(): this index already holds vectors");
+  for (size_t i = 0; i < n * p_.dim; ++i)
+    if (!std::isfinite(vectors[i]))
+      throw Error(codes::kNonFinite, "training vector " + std::to_string(i / p_.dim) + " has a NaN or infinite value");
+  trainLocked(vectors, n);
+}
+
+bool HnswIndex::trained() const { return trained_.load(std::memory_order_acquire); }
+
+// Callers hold writeMutex_ and the index is empty, so no search reads the codec meanwhile.
+void HnswIndex::trainLocked(const float* vectors, size_t n) {
+  if (n < kPqMinTrainVectors || p_.metric != Metric::Cosine) {  // the first throws "too few vectors"
+    codec_->train(vectors, n);
+    trained_.store(true, std::memory_order_release);
+    return;
+  }
+  std::vector<float> prepared(n * size_t(p_.dim));
+  for (size_t i = 0; i < n; ++i) prepareVector(vectors + i * p_.dim, prepared.data() + i * p_.dim);
+  codec_->train(prepared.data(), n);
+  trained_.store(true, std::memory_order_release);
 }
 
 void HnswIndex::reserve(size_t want) {
@@ -343,15 +374,23 @@ void HnswIndex::addLocked(const float* vectors, const uint64_t* ids, size_t n, c
     }
   }
   const size_t base = count_.load();
+  if (codec_->needsTraining()) trainLocked(vectors, n);  // only ever on an empty index
   if (base + n > 0xfffffff0u) throw Error(codes::kInvalidArgument, "an index holds at most 2^32 - 16 slots");
   if (base + n > capacity_) reserve(std::max(base + n, capacity_ + capacity_ / 2));
 
   SharedGrowLock grow(growGate_, growMutex_);
-  std::vector<float> tmp(dim);
+  {
+    // Encoded in chunks: a codec may encode a batch faster (PQ), and the copy stays bounded.
+    constexpr size_t kEncodeChunk = 4096;
+    std::vector<float> tmp(std::min(n, kEncodeChunk) * dim);
+    for (size_t b = 0; b < n; b += kEncodeChunk) {
+      const size_t e = std::min(n, b + kEncodeChunk);
+      for (size_t i = b; i < e; ++i) prepareVector(vectors + i * dim, tmp.data() + (i - b) * dim);
+      codec_->encodeBatch(tmp.data(), e - b, codes_ + (base + b) * codeStride_, codeStride_);
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     const uint32_t s = uint32_t(base + i);
-    prepareVector(vectors + i * dim, tmp.data());
-    codec_->encode(tmp.data(), codes_ + size_t(s) * codeStride_);
     std::memset(codes_ + size_t(s) * codeStride_ + codec_->codeBytes(), 0, codeStride_ - codec_->codeBytes());
     labels_[s] = ids[i];
     const uint32_t level = randomLevel(levelSequence_.fetch_add(1));
@@ -612,6 +651,7 @@ HnswStats HnswIndex::stats() const {
   s.maxLevel = uint32_t(entry_.load() >> 32);
   if (uint32_t(entry_.load()) == kNoEntry) s.maxLevel = 0;
   s.codeBytes = capacity_ * codeStride_;
+  s.codecBytes = trained_.load(std::memory_order_acquire) ? codec_->stateBytes() : 0;
   s.level0Bytes = capacity_ * level0Stride_ * 4;
   for (size_t i = 0; i < s.slots; ++i) s.upperBytes += size_t(levels_[i]) * (p_.M + 1) * 4;
   s.labelBytes = capacity_ * (8 + 1 + 1 + sizeof(void*));

@@ -56,6 +56,7 @@ struct HnswParams {
   uint32_t efConstruction = 200;
   uint32_t efSearch = 64;        // default ef of search() when the caller passes 0
   uint64_t seed = 0x6d617873696dULL;
+  uint32_t pqSubspaces = 0;      // storage Pq: bytes per vector (divides dim); 0 = defaultPqSubspaces
 };
 
 // An external-id allow-list or deny-list, evaluated natively during the graph walk.
@@ -71,8 +72,8 @@ struct HnswStats {
   size_t deleted = 0;
   size_t capacity = 0;
   uint32_t maxLevel = 0;
-  size_t codeBytes = 0, level0Bytes = 0, upperBytes = 0, labelBytes = 0, mapBytes = 0, visitedBytes = 0;
-  size_t totalBytes() const { return codeBytes + level0Bytes + upperBytes + labelBytes + mapBytes + visitedBytes; }
+  size_t codeBytes = 0, codecBytes = 0, level0Bytes = 0, upperBytes = 0, labelBytes = 0, mapBytes = 0, visitedBytes = 0;
+  size_t totalBytes() const { return codeBytes + codecBytes + level0Bytes + upperBytes + labelBytes + mapBytes + visitedBytes; }
 };
 
 class HnswIndex {
@@ -91,6 +92,12 @@ class HnswIndex {
   uint32_t dim() const { return p_.dim; }
   void setEfSearch(uint32_t ef);
   bool readOnly() const { return readOnly_; }
+
+  // Storage Pq: learns the codebooks from n sample vectors (n >= kPqMinTrainVectors). Only while
+  // the index holds no vector; add() trains on its batch when this was not called.
+  // ERR_INVALID_ARGUMENT for other storages.
+  void train(const float* vectors, size_t n);
+  bool trained() const;
 
   // Inserts n vectors (n x dim f32, row-major) under ids. All-or-nothing on validation:
   // ERR_NON_FINITE for NaN/Inf, ERR_DUPLICATE_ID when an id exists or repeats in the batch.
@@ -151,6 +158,7 @@ class HnswIndex {
   size_t removeLocked(const uint64_t* ids, size_t n, bool ignoreUnknown);
   void insertSlot(uint32_t s, const float* vector);
   void prepareVector(const float* in, float* out) const;  // copy, normalising for cosine
+  void trainLocked(const float* vectors, size_t n);
 
   // Greedy descent on one level from cur; returns the closest slot found.
   uint32_t greedy(const QueryDistance& qd, uint32_t cur, float& curDist, uint32_t level) const;
@@ -179,6 +187,9 @@ class HnswIndex {
   HnswParams p_;  // immutable after construction, except efSearch which lives in efSearch_
   std::atomic<uint32_t> efSearch_;
   std::unique_ptr<VectorCodec> codec_;
+  // Set (release) once the codec is trained; the codec is never modified after that, so readers
+  // outside writeMutex_ (stats, info) check this before touching its learned state.
+  std::atomic<bool> trained_{false};
   double mL_;
   size_t codeStride_ = 0;
   size_t level0Stride_ = 0;

@@ -2,7 +2,9 @@
 //
 // File: the maxsim container (file_format.h: magic, kind "HNSW", version, crc32c), payload:
 //   u32 metric | u32 storage | u32 dim | u32 M | u32 efConstruction | u32 efSearch | u64 seed |
+//   v2: u32 pqSubspaces |
 //   u64 slots | u64 live | u32 entrySlot | u32 maxLevel | u64 levelSequence | u64 codeStride |
+//   v2: codec state (VectorCodec::writeState; PQ: u32 M | u32 trained | u64 n + codebook f32) |
 //   align 64 | codes (slots, codeStride) u8 | align 64 | level0 (slots, 2M+1) u32 |
 //   labels (slots) u64 | levels (slots) u8 | deleted (slots) u8 | align 4 |
 //   upper links: for each slot with level > 0, (level, M+1) u32, in slot order
@@ -23,7 +25,7 @@ namespace maxsim::hnsw {
 
 namespace {
 constexpr char kKind[4] = {'H', 'N', 'S', 'W'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: pqSubspaces and the codec state (storage 'pq'); 1 still loads
 }  // namespace
 
 void HnswIndex::save(const std::string& path) const {
@@ -40,12 +42,14 @@ void HnswIndex::save(const std::string& path) const {
   f.pod<uint32_t>(p_.efConstruction);
   f.pod<uint32_t>(efSearch_.load());
   f.pod<uint64_t>(p_.seed);
+  f.pod<uint32_t>(p_.pqSubspaces);
   f.pod<uint64_t>(slots);
   f.pod<uint64_t>(labelToSlot_.size());
   f.pod<uint32_t>(uint32_t(entry));
   f.pod<uint32_t>(uint32_t(entry) == kNoEntry ? 0 : uint32_t(entry >> 32));
   f.pod<uint64_t>(levelSequence_.load());
   f.pod<uint64_t>(codeStride_);
+  codec_->writeState(f);
   f.align(64);
   if (slots) f.write(codes_, slots * codeStride_);
   f.align(64);
@@ -66,7 +70,7 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, bool mmap) {
   const uint32_t metric = r->pod<uint32_t>();
   const uint32_t storage = r->pod<uint32_t>();
   if (metric > 2) r->corrupt("unknown metric");
-  if (storage > 2) r->corrupt("unknown storage type");
+  if (storage > 3 || (storage == 3 && r->version() < 2)) r->corrupt("unknown storage type");
   p.metric = Metric(metric);
   p.storage = StorageType(storage);
   p.dim = r->pod<uint32_t>();
@@ -74,6 +78,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, bool mmap) {
   p.efConstruction = r->pod<uint32_t>();
   p.efSearch = r->pod<uint32_t>();
   p.seed = r->pod<uint64_t>();
+  if (r->version() >= 2) p.pqSubspaces = r->pod<uint32_t>();
+  if (p.storage == StorageType::Pq && p.pqSubspaces == 0) r->corrupt("storage 'pq' without a sub-space count");
   std::unique_ptr<HnswIndex> idx;
   try {
     idx.reset(new HnswIndex(p));
@@ -88,6 +94,9 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, bool mmap) {
   const uint64_t levelSequence = r->pod<uint64_t>();
   const uint64_t codeStride = r->pod<uint64_t>();
   if (codeStride != x.codeStride_) r->corrupt("code stride does not match the dimension and storage");
+  if (r->version() >= 2) x.codec_->readState(*r);
+  x.trained_.store(!x.codec_->needsTraining(), std::memory_order_release);
+  if (slots && x.codec_->needsTraining()) r->corrupt("vectors stored with an untrained codec");
   if (slots > 0xfffffff0u || live > slots) r->corrupt("slot count out of range");
   // Every array below is read through borrow()/read(), which check the remaining length, so a
   // huge slot count fails there instead of allocating.
@@ -205,6 +214,7 @@ void HnswIndex::compact() {
   std::lock_guard<std::mutex> w(writeMutex_);
   checkWritable();
   HnswIndex fresh(params());
+  fresh.codec_ = codec_->clone();  // the same codebooks (PQ): codes re-encode to themselves
   std::vector<uint64_t> ids;
   std::vector<float> vectors;
   {

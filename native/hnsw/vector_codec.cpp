@@ -5,7 +5,9 @@
 
 #include <cstring>
 
+#include "../core/error.h"
 #include "../kernels/half.h"
+#include "pq_codec.h"
 
 namespace maxsim::hnsw {
 
@@ -23,8 +25,17 @@ const char* storageName(StorageType s) {
     case StorageType::F32: return "f32";
     case StorageType::F16: return "f16";
     case StorageType::Int8: return "int8";
+    case StorageType::Pq: return "pq";
   }
   return "?";
+}
+
+void VectorCodec::train(const float*, size_t) {
+  throw Error(codes::kInvalidArgument, std::string("train() applies to storage 'pq' only, this index stores ") + storageName(type()));
+}
+
+void VectorCodec::encodeBatch(const float* v, size_t n, uint8_t* codes, size_t stride) const {
+  for (size_t i = 0; i < n; ++i) encode(v + i * dim_, codes + i * stride);
 }
 
 namespace {
@@ -33,6 +44,7 @@ class F32Codec final : public VectorCodec {
  public:
   F32Codec(uint32_t dim, bool l2) : VectorCodec(dim, l2) {}
   StorageType type() const override { return StorageType::F32; }
+  std::unique_ptr<VectorCodec> clone() const override { return std::make_unique<F32Codec>(*this); }
   size_t codeBytes() const override { return size_t(dim_) * 4; }
   void encode(const float* v, uint8_t* code) const override { std::memcpy(code, v, codeBytes()); }
   void decode(const uint8_t* code, float* v) const override { std::memcpy(v, code, codeBytes()); }
@@ -53,6 +65,7 @@ class F16Codec final : public VectorCodec {
  public:
   F16Codec(uint32_t dim, bool l2) : VectorCodec(dim, l2) {}
   StorageType type() const override { return StorageType::F16; }
+  std::unique_ptr<VectorCodec> clone() const override { return std::make_unique<F16Codec>(*this); }
   size_t codeBytes() const override { return size_t(dim_) * 2; }
   void encode(const float* v, uint8_t* code) const override {
     activeKernels().f32ToF16(v, reinterpret_cast<uint16_t*>(code), dim_);
@@ -79,6 +92,7 @@ class Int8Codec final : public VectorCodec {
  public:
   Int8Codec(uint32_t dim, bool l2) : VectorCodec(dim, l2) {}
   StorageType type() const override { return StorageType::Int8; }
+  std::unique_ptr<VectorCodec> clone() const override { return std::make_unique<Int8Codec>(*this); }
   size_t codeBytes() const override { return int8ScaleOffset(dim_) + 8; }
   void encode(const float* v, uint8_t* code) const override {
     std::memset(code, 0, codeBytes());
@@ -129,12 +143,13 @@ class Int8Codec final : public VectorCodec {
 
 }  // namespace
 
-std::unique_ptr<VectorCodec> makeCodec(StorageType type, uint32_t dim, Metric metric) {
+std::unique_ptr<VectorCodec> makeCodec(StorageType type, uint32_t dim, Metric metric, uint32_t pqSubspaces) {
   const bool l2 = metric == Metric::L2;
   switch (type) {
     case StorageType::F32: return std::make_unique<F32Codec>(dim, l2);
     case StorageType::F16: return std::make_unique<F16Codec>(dim, l2);
     case StorageType::Int8: return std::make_unique<Int8Codec>(dim, l2);
+    case StorageType::Pq: return makePqCodec(dim, l2, pqSubspaces);
   }
   return nullptr;
 }

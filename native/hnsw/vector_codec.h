@@ -14,10 +14,15 @@
 #include "../core/aligned_buffer.h"
 #include "../kernels/kernels.h"
 
+namespace maxsim {
+class FileWriter;
+class FileReader;
+}  // namespace maxsim
+
 namespace maxsim::hnsw {
 
 enum class Metric : uint32_t { L2 = 0, IP = 1, Cosine = 2 };
-enum class StorageType : uint32_t { F32 = 0, F16 = 1, Int8 = 2 };
+enum class StorageType : uint32_t { F32 = 0, F16 = 1, Int8 = 2, Pq = 3 };
 
 const char* metricName(Metric m);
 const char* storageName(StorageType s);
@@ -41,6 +46,9 @@ struct QueryDistance {
   float qnorm2 = 0.f;            // |q|^2 (int8 l2)
   const KernelTable* kt = nullptr;
   const VectorCodec* codec = nullptr;  // Custom only
+  // Custom with a lookup table (PQ ADC): layout (dim = M, 256) f32, already "lower is closer";
+  // summed inline below so the hot path makes no virtual call.
+  const float* lut = nullptr;
 
   inline float operator()(const uint8_t* code) const;
 };
@@ -59,6 +67,20 @@ class VectorCodec {
   virtual QueryDistance prepareCode(const uint8_t* code, QueryScratch& s) const = 0;
   virtual float customDistance(const QueryDistance&, const uint8_t*) const { return 0.f; }
 
+  // Codecs that learn from data (PQ) must be trained before the first encode().
+  virtual bool needsTraining() const { return false; }
+  // data: (n, dim) f32, already normalised for cosine.
+  virtual void train(const float* data, size_t n);
+  // n codes written `stride` bytes apart (a codec may encode a batch faster than one by one).
+  virtual void encodeBatch(const float* v, size_t n, uint8_t* codes, size_t stride) const;
+  // Byte alignment of the code stride (32: whole blocks for the SIMD kernels' loads).
+  virtual size_t codeAlign() const { return 32; }
+  // Learned state (persisted in the HNSW file after the header; empty for built-in codecs).
+  virtual void writeState(FileWriter&) const {}
+  virtual void readState(FileReader&) {}
+  virtual size_t stateBytes() const { return 0; }
+  virtual std::unique_ptr<VectorCodec> clone() const = 0;
+
   uint32_t dim() const { return dim_; }
   bool l2() const { return l2_; }
 
@@ -68,8 +90,24 @@ class VectorCodec {
   bool l2_;
 };
 
-// metric L2 -> l2 distances; IP and Cosine -> -dot.
-std::unique_ptr<VectorCodec> makeCodec(StorageType type, uint32_t dim, Metric metric);
+// metric L2 -> l2 distances; IP and Cosine -> -dot. pqSubspaces: PQ only (already resolved,
+// a divisor of dim).
+std::unique_ptr<VectorCodec> makeCodec(StorageType type, uint32_t dim, Metric metric, uint32_t pqSubspaces = 0);
+
+// Σ_m lut[m][code[m]], lut layout (M, 256). Four independent sums hide the load latency of the
+// dependent adds; this is the whole per-candidate cost of a PQ search.
+inline float pqAdcDistance(const float* lut, const uint8_t* code, uint32_t M) {
+  float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+  uint32_t m = 0;
+  for (; m + 4 <= M; m += 4, lut += 1024) {
+    s0 += lut[code[m]];
+    s1 += lut[256 + code[m + 1]];
+    s2 += lut[512 + code[m + 2]];
+    s3 += lut[768 + code[m + 3]];
+  }
+  for (; m < M; ++m, lut += 256) s0 += lut[code[m]];
+  return (s0 + s1) + (s2 + s3);
+}
 
 // int8 code layout: dim s8 codes | pad to 4 | f32 scale | f32 |v|^2 of the decoded vector.
 inline size_t int8ScaleOffset(uint32_t dim) { return (size_t(dim) + 3) & ~size_t(3); }
@@ -86,7 +124,7 @@ inline float QueryDistance::operator()(const uint8_t* code) const {
       const float dot = float(kt->dotI8(q8, reinterpret_cast<const int8_t*>(code), dim)) * q8scale * tail[0];
       return kind == Kind::I8IP ? -dot : qnorm2 + tail[1] - 2.f * dot;
     }
-    case Kind::Custom: return codec->customDistance(*this, code);
+    case Kind::Custom: return lut ? pqAdcDistance(lut, code, dim) : codec->customDistance(*this, code);
   }
   return 0.f;
 }

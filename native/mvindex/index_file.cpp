@@ -10,6 +10,8 @@
 //   v2: candidate section: u32 kind | CandidateOptions fields | CandidateParams search defaults |
 //       the generator's own data (CandidateGenerator::save)
 //   v3: u32 exactPruning (the int8 sketch itself is rebuilt from the rows on load)
+//   v4: u32 pqSubspaces (muvera storage 'pq') right after the search defaults, before the
+//       generator's own data
 // Only live documents are written, so a saved index is always compact.
 #include <cmath>
 #include <mutex>
@@ -20,7 +22,7 @@
 namespace maxsim::mvindex {
 namespace {
 constexpr char kKind[4] = {'M', 'V', 'I', 'X'};
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 
 void writeCandidateOptions(FileWriter& w, const CandidateOptions& c, const CandidateParams& d) {
   w.pod<uint32_t>(static_cast<uint32_t>(c.kind));
@@ -30,6 +32,7 @@ void writeCandidateOptions(FileWriter& w, const CandidateOptions& c, const Candi
   w.pod<double>(c.retrainDrift);
   for (uint32_t v : {d.ef, d.numCandidates, d.ncells, d.ndocs}) w.pod<uint32_t>(v);
   w.pod<double>(d.centroidScoreThreshold);
+  w.pod<uint32_t>(c.pqSubspaces);  // v4
 }
 
 void readCandidateOptions(FileReader& r, CandidateOptions& c, CandidateParams& d) {
@@ -42,6 +45,7 @@ void readCandidateOptions(FileReader& r, CandidateOptions& c, CandidateParams& d
   c.retrainDrift = r.pod<double>();
   for (uint32_t* v : {&d.ef, &d.numCandidates, &d.ncells, &d.ndocs}) *v = r.pod<uint32_t>();
   d.centroidScoreThreshold = r.pod<double>();
+  if (r.version() >= 4) c.pqSubspaces = r.pod<uint32_t>();
 }
 }  // namespace
 

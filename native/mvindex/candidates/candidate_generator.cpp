@@ -20,7 +20,8 @@ std::unique_ptr<CandidateGenerator> createCandidateGenerator(const CandidateOpti
     case CandidateKind::Muvera:
       if (o.repetitions < 1 || o.repetitions > 1024) throw Error(codes::kInvalidArgument, "muvera repetitions must be in [1, 1024]");
       if (o.simhashBits > 10) throw Error(codes::kInvalidArgument, "muvera simhashBits must be in [0, 10]");
-      if (o.hnswStorage > 2) throw Error(codes::kInvalidArgument, "muvera storage must be 'f32', 'f16' or 'int8'");
+      if (o.hnswStorage > 3) throw Error(codes::kInvalidArgument, "muvera storage must be 'f32', 'f16', 'int8' or 'pq'");
+      if (o.pqSubspaces && o.hnswStorage != 3) throw Error(codes::kInvalidArgument, "muvera pqSubspaces needs storage 'pq'");
       if (o.M < 2 || o.M > 256) throw Error(codes::kInvalidArgument, "muvera M must be in [2, 256]");
       return std::make_unique<MuveraCandidates>(o, dim);
     case CandidateKind::Plaid:

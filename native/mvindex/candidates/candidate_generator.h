@@ -36,8 +36,9 @@ struct CandidateOptions {
   // muvera
   uint32_t repetitions = 20, simhashBits = 5, projectionDim = 16, finalDim = 0;
   uint64_t seed = 42;
-  uint32_t hnswStorage = 1;  // hnsw::StorageType as u32 (f32 0, f16 1, int8 2)
+  uint32_t hnswStorage = 1;  // hnsw::StorageType as u32 (f32 0, f16 1, int8 2, pq 3)
   uint32_t M = 16, efConstruction = 100;
+  uint32_t pqSubspaces = 0;  // hnswStorage pq: bytes per FDE (divides the FDE length); 0 = HNSW's default rule
   // plaid
   uint32_t centroids = 0;     // 0: ColBERTv2 rule on the first batch's token count
   double retrainDrift = 0.05;  // needsRetrain once mean best-centroid cosine drops this much

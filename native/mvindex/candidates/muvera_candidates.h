@@ -1,6 +1,11 @@
 // MUVERA candidates: every document's fixed-dimensional encoding (FdeEncoder) lives in an
 // HnswIndex under inner product; a query's FDE finds the top numCandidates documents there.
 //
+// With storage 'pq' the graph must learn its codebooks first: FDEs wait in pending_ until at
+// least kPqMinTrainVectors documents have arrived, then train the graph and enter it together.
+// Pending documents are always in the shortlist (there are fewer than 256 of them, and the graph
+// is empty meanwhile).
+//
 // HNSW labels are stable document keys (a counter, one per add), not slots: compaction of the
 // multi-vector index renumbers slots, and only the small key -> slot table has to follow.
 #pragma once
@@ -28,6 +33,7 @@ class MuveraCandidates : public CandidateGenerator {
 
  private:
   void resetGraph();
+  void addToGraph(const float* fdes, const uint64_t* keys, size_t n);
   static constexpr uint32_t kNoSlot = 0xffffffffu;
   CandidateOptions o_;
   uint32_t dim_;
@@ -35,6 +41,8 @@ class MuveraCandidates : public CandidateGenerator {
   std::unique_ptr<hnsw::HnswIndex> graph_;
   std::vector<uint64_t> slotKey_;  // per slot
   std::vector<uint32_t> keySlot_;  // per key ever issued; kNoSlot once deleted
+  std::vector<float> pendingFdes_;   // layout: (pendingKeys_.size(), outputDim); storage pq, untrained
+  std::vector<uint64_t> pendingKeys_;
 };
 
 }  // namespace maxsim::mvindex
