@@ -5,19 +5,10 @@
 // pq index: candidates_muvera_pq_file.test.mjs (split to keep each file well under a minute).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { throwsCode } from './hnsw_helpers.mjs';
 import { MultiVectorIndex, MaxsimError, recallAgainst } from '../dist/index.js';
 import { buildReal, recallOf } from './candidates_real_shared.mjs';
 
-function throwsCode(fn, code) {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, MaxsimError, `expected MaxsimError, got ${e && e.message}`);
-    assert.is(e.code, code, e.message);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 test('muvera pq on SciFact-GloVe: recall@10 >= 0.95, candidate bytes far below f16 FDEs', () => {
   const { ix, heldOut, deleted, buildMs } = buildReal({ candidates: 'muvera', muvera: { storage: 'pq' } });

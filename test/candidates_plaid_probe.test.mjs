@@ -6,17 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../dist/native.js';
 import { MultiVectorIndex } from '../dist/index.js';
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './mvindex_helpers.mjs';
 
 // Reference: per token the top ncells centroids by (score desc, id asc); m_i the next one's
 // score (the last probed one's when all are probed); a document's estimate is the sum over

@@ -4,20 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { HnswIndex, MaxsimError, setSimdLevel, supportedSimdLevels, capabilities, setThreads } from '../dist/index.js';
 import { native } from '../dist/native.js';
-import { bruteForce, isSorted, randomVectors, recallWithTies, score, seqIds } from './hnsw_helpers.mjs';
+import { bruteForce, isSorted, randomVectors, recallWithTies, score, seqIds, throwsCode } from './hnsw_helpers.mjs';
 
 const initialSimd = capabilities().simd;
 
-function throwsCode(fn, code) {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, MaxsimError, `expected MaxsimError, got ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
-    assert.is(e.code, code, e.message);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 async function rejectsCode(p, code) {
   try {

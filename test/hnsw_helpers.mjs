@@ -1,4 +1,6 @@
 // Shared helpers of the HNSW tests: seeded data, brute-force reference, recall with ties.
+import * as assert from 'uvu/assert';
+import { MaxsimError } from '../dist/index.js';
 export function rng(seed) {
   let s = seed >>> 0 || 1;
   return () => {
@@ -65,4 +67,16 @@ export function isSorted(metric, scores) {
     if (metric === 'l2' ? scores[i] < scores[i - 1] : scores[i] > scores[i - 1]) return false;
   }
   return true;
+}
+
+/** Runs fn and checks it throws a MaxsimError with `code`; returns the error. */
+export function throwsCode(fn, code) {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, MaxsimError, `expected MaxsimError, got ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
+    assert.is(e.code, code, e.message);
+    return e;
+  }
+  assert.unreachable(`expected ${code}`);
 }

@@ -13,18 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HnswIndex, MaxsimError, loadSift10k, setSimdLevel, supportedSimdLevels, capabilities, setThreads } from '../dist/index.js';
-import { randomVectors, seqIds, score } from './hnsw_helpers.mjs';
+import { randomVectors, seqIds, score, throwsCode } from './hnsw_helpers.mjs';
 
-function throwsCode(fn, code) {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, MaxsimError, `expected MaxsimError, got ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
-    assert.is(e.code, code, e.message);
-    return e;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 function decodedAll(idx, n, dim) {
   const dec = new Float32Array(n * dim);

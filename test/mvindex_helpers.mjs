@@ -1,14 +1,7 @@
 // Plain-JS references and fixtures shared by the MultiVectorIndex tests.
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers/reference.mjs';
+
+export { rng };
 
 export function gaussian(r) {
   const u = Math.max(r(), 1e-12), v = r();

@@ -115,12 +115,7 @@ SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, c
     for (size_t i = b; i < e; ++i) scores[i] = store_->score(*q, ranges_[cand[i]], &nonFinite);
     if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
   });
-  const size_t kk = std::min(k, cand.size());
-  std::vector<uint32_t> idx(kk);
-  std::vector<float> best(kk);
-  selectTopK(scores.data(), cand.size(), kk, idx.data(), best.data());
-  for (auto& i : idx) i = cand[i];
-  fillHits(idx.data(), best.data(), kk, hits);
+  topHits(scores.data(), cand.data(), cand.size(), k, hits);
   return hits;
 }
 
@@ -149,12 +144,7 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
         bool nonFinite = false;
         for (size_t i = 0; i < cand.size(); ++i) scores[i] = store_->score(*prepared, ranges_[cand[i]], &nonFinite);
         if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
-        const size_t kk = std::min(k, cand.size());
-        std::vector<uint32_t> idx(kk);
-        std::vector<float> best(kk);
-        selectTopK(scores.data(), cand.size(), kk, idx.data(), best.data());
-        for (auto& i : idx) i = cand[i];
-        fillHits(idx.data(), best.data(), kk, hits);
+        topHits(scores.data(), cand.data(), cand.size(), k, hits);
       }
     });
     return out;
@@ -213,28 +203,25 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
           slots[i] = cand[keep[i]];
           exactScores[i] = store_->score(*full, ranges_[slots[i]], &nonFinite);
         }
-        const size_t kk = std::min(k, keep.size());
-        std::vector<uint32_t> idx(kk);
-        std::vector<float> best(kk);
-        selectTopK(exactScores.data(), keep.size(), kk, idx.data(), best.data());
-        for (auto& i : idx) i = slots[i];
-        fillHits(idx.data(), best.data(), kk, out[qi]);
+        topHits(exactScores.data(), slots.data(), keep.size(), k, out[qi]);
       }
       if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
     });
     return out;
   }
-  const size_t kk = std::min(k, nc);
   parallelFor(nqueries, 1, [&](size_t b, size_t e) {
-    std::vector<uint32_t> idx(kk);
-    std::vector<float> best(kk);
-    for (size_t qi = b; qi < e; ++qi) {
-      selectTopK(scores.data() + qi * nc, nc, kk, idx.data(), best.data());
-      for (auto& i : idx) i = cand[i];
-      fillHits(idx.data(), best.data(), kk, out[qi]);
-    }
+    for (size_t qi = b; qi < e; ++qi) topHits(scores.data() + qi * nc, cand.data(), nc, k, out[qi]);
   });
   return out;
+}
+
+void MultiVectorIndex::topHits(const float* scores, const uint32_t* slots, size_t n, size_t k, SearchHits& out) const {
+  const size_t kk = std::min(k, n);
+  std::vector<uint32_t> idx(kk);
+  std::vector<float> best(kk);
+  selectTopK(scores, n, kk, idx.data(), best.data());
+  for (auto& i : idx) i = slots[i];
+  fillHits(idx.data(), best.data(), kk, out);
 }
 
 void MultiVectorIndex::pruneBySketch(const float* query, uint32_t nq, size_t k, std::vector<uint32_t>& slots) const {

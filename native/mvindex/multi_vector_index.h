@@ -140,6 +140,8 @@ class MultiVectorIndex {
   // Hands slots [first, end) to the generator, decoded from the store in chunks.
   void feedGenerator(uint32_t first, uint32_t end, bool retrain);
   void fillHits(const uint32_t* slots, const float* scores, size_t n, SearchHits& out) const;
+  // The best min(k, n) of scores[i] (document slots[i]) into out, best first.
+  void topHits(const float* scores, const uint32_t* slots, size_t n, size_t k, SearchHits& out) const;
   // Exhaustive search on the GPU copy: scores (nqueries × uploaded documents) there, then the
   // filter and the top k here.
   std::vector<SearchHits> searchDevice(const float* queries, const uint32_t* queryOffsets, size_t nqueries, size_t k,
