@@ -81,4 +81,23 @@ class Buffer {
 template <class T> using DeviceBuffer = Buffer<T, false>;
 template <class T> using PinnedBuffer = Buffer<T, true>;
 
+// Brings a scoring call's results to the host through reused pinned buffers: the whole (nq, n)
+// score matrix, or each row's top k selected on the device (only nq * k results cross the bus).
+// The caller has made its device current and scored into dScores on `stream`.
+class ResultDownload {
+ public:
+  // min(k, n), or ERR_INVALID_ARGUMENT when that exceeds the device top-k limit.
+  static size_t topKCount(size_t k, size_t n);
+  void scores(const float* dScores, size_t count, float* out, const Stream& stream);
+  void topK(const float* dScores, size_t nq, size_t n, size_t kOut, uint32_t* outIds, float* outScores,
+            const Stream& stream);
+
+ private:
+  PinnedBuffer<float> hOut_;
+  DeviceBuffer<uint32_t> dIds_;
+  DeviceBuffer<float> dTop_;
+  PinnedBuffer<uint32_t> hIds_;
+  PinnedBuffer<float> hTop_;
+};
+
 }  // namespace maxsim::gpu::detail

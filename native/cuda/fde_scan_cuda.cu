@@ -126,31 +126,17 @@ class CudaFdeCollection final : public DeviceFdeCollection {
   void scoreMatrix(const float* queries, size_t nq, float* out) override {
     if (nq == 0 || n_ == 0) return;
     MAXSIM_CUDA_CHECK(cudaSetDevice(device_));
-    const float* dOut = scoreOnDevice(queries, nq);
-    float* hOut = hOut_.ensure(nq * n_);
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hOut, dOut, nq * n_ * sizeof(float), cudaMemcpyDeviceToHost, stream_.get()));
-    stream_.sync();
-    std::memcpy(out, hOut, nq * n_ * sizeof(float));
+    results_.scores(scoreOnDevice(queries, nq), nq * n_, out, stream_);
   }
 
   size_t topK(const float* queries, size_t nq, size_t k, uint32_t* outIds, float* outScores) override {
-    const size_t kOut = k < n_ ? k : n_;
-    if (kOut > kMaxDeviceTopK)
-      throw Error(codes::kInvalidArgument, "k (" + std::to_string(kOut) + ") exceeds the device top-k limit " +
-                                               std::to_string(kMaxDeviceTopK));
+    const size_t kOut = ResultDownload::topKCount(k, n_);
     if (nq == 0 || kOut == 0) return kOut;
     MAXSIM_CUDA_CHECK(cudaSetDevice(device_));
-    const float* dScores = scoreOnDevice(queries, nq);
-    launchTopK(dScores, nq, n_, kOut, dIds_.ensure(nq * kOut), dTop_.ensure(nq * kOut), stream_.get());
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hIds_.ensure(nq * kOut), dIds_.get(), nq * kOut * sizeof(uint32_t),
-                                      cudaMemcpyDeviceToHost, stream_.get()));
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hTop_.ensure(nq * kOut), dTop_.get(), nq * kOut * sizeof(float),
-                                      cudaMemcpyDeviceToHost, stream_.get()));
-    stream_.sync();
-    std::memcpy(outIds, hIds_.get(), nq * kOut * sizeof(uint32_t));
-    std::memcpy(outScores, hTop_.get(), nq * kOut * sizeof(float));
+    results_.topK(scoreOnDevice(queries, nq), nq, n_, kOut, outIds, outScores, stream_);
     return kOut;
   }
+
 
  private:
   const float* scoreOnDevice(const float* queries, size_t nq) {
@@ -178,11 +164,7 @@ class CudaFdeCollection final : public DeviceFdeCollection {
   PinnedBuffer<float> hQueries_;
   DeviceBuffer<float> dQueries_;
   DeviceBuffer<float> dOut_;
-  PinnedBuffer<float> hOut_;
-  DeviceBuffer<uint32_t> dIds_;
-  DeviceBuffer<float> dTop_;
-  PinnedBuffer<uint32_t> hIds_;
-  PinnedBuffer<float> hTop_;
+  ResultDownload results_;
 };
 
 }  // namespace

@@ -148,32 +148,18 @@ class CudaCollection final : public DeviceCollection {
   void scoreMatrix(const float* queries, const uint32_t* queryOffsets, size_t nq, float* out) override {
     if (nq == 0 || ndocs_ == 0) return;
     MAXSIM_CUDA_CHECK(cudaSetDevice(device_));
-    float* dOut = scoreOnDevice(queries, queryOffsets, nq);
-    float* hOut = hOut_.ensure(nq * ndocs_);
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hOut, dOut, nq * ndocs_ * sizeof(float), cudaMemcpyDeviceToHost, stream_.get()));
-    stream_.sync();
-    std::memcpy(out, hOut, nq * ndocs_ * sizeof(float));
+    results_.scores(scoreOnDevice(queries, queryOffsets, nq), nq * ndocs_, out, stream_);
   }
 
   size_t topK(const float* queries, const uint32_t* queryOffsets, size_t nq, size_t k, uint32_t* outIds,
               float* outScores) override {
-    const size_t kOut = k < ndocs_ ? k : ndocs_;
-    if (kOut > kMaxDeviceTopK)
-      throw Error(codes::kInvalidArgument, "k (" + std::to_string(kOut) + ") exceeds the device top-k limit " +
-                                               std::to_string(kMaxDeviceTopK));
+    const size_t kOut = ResultDownload::topKCount(k, ndocs_);
     if (nq == 0 || kOut == 0) return kOut;
     MAXSIM_CUDA_CHECK(cudaSetDevice(device_));
-    const float* dScores = scoreOnDevice(queries, queryOffsets, nq);
-    launchTopK(dScores, nq, ndocs_, kOut, dIds_.ensure(nq * kOut), dTop_.ensure(nq * kOut), stream_.get());
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hIds_.ensure(nq * kOut), dIds_.get(), nq * kOut * sizeof(uint32_t),
-                                      cudaMemcpyDeviceToHost, stream_.get()));
-    MAXSIM_CUDA_CHECK(cudaMemcpyAsync(hTop_.ensure(nq * kOut), dTop_.get(), nq * kOut * sizeof(float),
-                                      cudaMemcpyDeviceToHost, stream_.get()));
-    stream_.sync();
-    std::memcpy(outIds, hIds_.get(), nq * kOut * sizeof(uint32_t));
-    std::memcpy(outScores, hTop_.get(), nq * kOut * sizeof(float));
+    results_.topK(scoreOnDevice(queries, queryOffsets, nq), nq, ndocs_, kOut, outIds, outScores, stream_);
     return kOut;
   }
+
 
  private:
   // Stages the queries (padded to 16-row tiles, converted to T) through pinned memory and
@@ -221,11 +207,7 @@ class CudaCollection final : public DeviceCollection {
   DeviceBuffer<T> dQueries_;
   DeviceBuffer<uint32_t> dMeta_;
   DeviceBuffer<float> dOut_;
-  PinnedBuffer<float> hOut_;
-  DeviceBuffer<uint32_t> dIds_;
-  DeviceBuffer<float> dTop_;
-  PinnedBuffer<uint32_t> hIds_;
-  PinnedBuffer<float> hTop_;
+  ResultDownload results_;
 };
 
 }  // namespace
