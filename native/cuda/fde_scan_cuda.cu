@@ -137,7 +137,6 @@ class CudaFdeCollection final : public DeviceFdeCollection {
     return kOut;
   }
 
-
  private:
   const float* scoreOnDevice(const float* queries, size_t nq) {
     const size_t passes = (nq + kQueriesPerPass - 1) / kQueriesPerPass;

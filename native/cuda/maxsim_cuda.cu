@@ -160,7 +160,6 @@ class CudaCollection final : public DeviceCollection {
     return kOut;
   }
 
-
  private:
   // Stages the queries (padded to 16-row tiles, converted to T) through pinned memory and
   // launches the MaxSim kernel; returns the device (nq, ndocs) scores, ready in stream order.

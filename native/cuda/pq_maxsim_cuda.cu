@@ -173,7 +173,6 @@ class CudaPqCollection final : public DevicePqCollection {
     return kOut;
   }
 
-
  private:
   float* scoreOnDevice(const float* queries, const uint32_t* queryOffsets, size_t nq) {
     checkOffsetsHost(queryOffsets, nq, SIZE_MAX, "queryOffsets");
