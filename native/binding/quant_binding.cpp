@@ -201,25 +201,17 @@ class PqWrap : public Napi::ObjectWrap<PqWrap> {
       auto data = typedArrayArg<float>(info, 0, napi_float32_array, "data");
       if (data.length % dim) throwError(info.Env(), codes::kDimensionMismatch, "data length is not a multiple of dim");
       quant::PqTrainOptions o = pqOptions(optionsArg(info, 2));
-      auto relay = std::make_shared<ProgressRelay>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
-      o.onProgress = relay->fn();
-      auto out = std::make_shared<std::shared_ptr<const ProductQuantizer>>();
       auto ctorRef = std::make_shared<Napi::FunctionReference>(Napi::Persistent(ctor));
       const float* x = data.data;
       const size_t n = data.length / dim;
-      auto* w = new PromiseWorker(
-          info.Env(), info,
-          [=] {
-            struct Release {  // the relay is released on every path, so Node can exit
-              ProgressRelay* r;
-              ~Release() { r->release(); }
-            } rel{relay.get()};
-            *out = std::make_shared<const ProductQuantizer>(ProductQuantizer::train(x, n, dim, o));
+      return trainOnWorker(
+          info, 3,
+          [=](const quant::ProgressFn& progress) {
+            quant::PqTrainOptions withProgress = o;
+            withProgress.onProgress = progress;
+            return std::make_shared<const ProductQuantizer>(ProductQuantizer::train(x, n, dim, withProgress));
           },
-          [out, ctorRef](Napi::Env) -> Napi::Value { return wrap(ctorRef->Value(), *out); });
-      Napi::Promise p = w->promise();
-      w->Queue();
-      return p;
+          [ctorRef](const std::shared_ptr<const ProductQuantizer>& pq) { return wrap(ctorRef->Value(), pq); });
     });
   }
 

@@ -35,6 +35,30 @@ class ProgressRelay {
   std::string lastStage_;
 };
 
+// Trains on a worker thread, relaying progress to the JS callback at argument `callbackArg`,
+// and resolves with `wrapResult(model)` on the main thread. `train(onProgress)` returns the
+// model (a shared_ptr); the relay is released on every path, so Node can exit.
+template <class Train, class WrapResult>
+Napi::Value trainOnWorker(const Napi::CallbackInfo& info, size_t callbackArg, Train train, WrapResult wrapResult) {
+  auto relay = std::make_shared<ProgressRelay>(info.Env(), info.Length() > callbackArg ? info[callbackArg] : info.Env().Undefined());
+  const quant::ProgressFn progress = relay->fn();
+  using Model = decltype(train(progress));
+  auto out = std::make_shared<Model>();
+  auto* w = new PromiseWorker(
+      info.Env(), info,
+      [=] {
+        struct Release {
+          ProgressRelay* r;
+          ~Release() { r->release(); }
+        } rel{relay.get()};
+        *out = train(progress);
+      },
+      [out, wrapResult](Napi::Env) -> Napi::Value { return wrapResult(*out); });
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
 // Builds `{ indices, scores }`.
 Napi::Object topKObject(Napi::Env env, Napi::Uint32Array idx, Napi::Float32Array scores);
 

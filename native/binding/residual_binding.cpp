@@ -96,23 +96,16 @@ class ResidualWrap : public Napi::ObjectWrap<ResidualWrap> {
     return guard(info, [&]() -> Napi::Value {
       Napi::Function ctor = ctorOf(info);
       TrainArgs a = trainArgs(info);
-      auto relay = std::make_shared<ProgressRelay>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
-      a.o.onProgress = relay->fn();
-      auto out = std::make_shared<std::shared_ptr<const ResidualCodec>>();
       auto ctorRef = std::make_shared<Napi::FunctionReference>(Napi::Persistent(ctor));
-      auto* w = new PromiseWorker(
-          info.Env(), info,
-          [=] {
-            struct Release {
-              ProgressRelay* r;
-              ~Release() { r->release(); }
-            } rel{relay.get()};
-            *out = std::make_shared<const ResidualCodec>(ResidualCodec::train(a.x, a.n, a.dim, a.o));
+      return trainOnWorker(
+          info, 3,
+          [=](const quant::ProgressFn& progress) {
+            TrainArgs withProgress = a;
+            withProgress.o.onProgress = progress;
+            return std::make_shared<const ResidualCodec>(
+                ResidualCodec::train(withProgress.x, withProgress.n, withProgress.dim, withProgress.o));
           },
-          [out, ctorRef](Napi::Env) -> Napi::Value { return wrap(ctorRef->Value(), *out); });
-      Napi::Promise p = w->promise();
-      w->Queue();
-      return p;
+          [ctorRef](const std::shared_ptr<const ResidualCodec>& c) { return wrap(ctorRef->Value(), c); });
     });
   }
 
