@@ -48,6 +48,15 @@ size_t CodeSegments::allocatedBytes() const {
   return b;
 }
 
+void CodeSegments::copyRows(const CodeSegments& src, const TokenRange& from, const TokenRange& to) {
+  if (from.count != to.count) throw Error(codes::kInternal, "copyRows with different counts");
+  if (src.primaryBytes_ != primaryBytes_ || src.secondaryBytes_ != secondaryBytes_)
+    throw Error(codes::kInternal, "copyRows between different row layouts");
+  if (to.count == 0) return;
+  std::memcpy(primary(to), src.primary(from), size_t(to.count) * primaryBytes_);
+  if (secondaryBytes_) std::memcpy(secondary(to), src.secondary(from), size_t(to.count) * secondaryBytes_);
+}
+
 void CodeSegments::save(FileWriter& w, const std::vector<TokenRange>& ranges) const {
   w.align(64);
   for (const TokenRange& r : ranges)

@@ -45,6 +45,8 @@ class CodeSegments {
 
   // The rows of `ranges` packed, each array 64-byte aligned (primary first).
   void save(FileWriter& w, const std::vector<TokenRange>& ranges) const;
+  // Copies rows between two segment sets of the same row sizes (compaction: no re-encoding).
+  void copyRows(const CodeSegments& src, const TokenRange& from, const TokenRange& to);
   // Reads save()'s arrays as one segment; borrowed (read-only, kept alive by `keep`) or copied.
   void load(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep);
   // The loaded single segment (validation after load). Null when empty.
@@ -62,6 +64,25 @@ class CodeSegments {
   size_t rows_ = 0;
   bool borrowed_ = false;
   std::shared_ptr<FileReader> keep_;
+};
+
+// A TokenStore whose rows live in one CodeSegments: the row bookkeeping every store shares.
+class SegmentedTokenStore : public TokenStore {
+ public:
+  using TokenStore::TokenStore;
+  TokenRange reserve(uint32_t count) override { return rows_.reserve(count); }
+  Mark mark() const override { return rows_.mark(); }
+  void rollback(const Mark& m) override { rows_.rollback(m); }
+  size_t rows() const override { return rows_.rows(); }
+  size_t allocatedBytes() const override { return rows_.allocatedBytes(); }
+  bool borrowed() const override { return rows_.borrowed(); }
+  void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override { rows_.save(w, ranges); }
+  void loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) override {
+    rows_.load(r, rows, borrow, std::move(keep));
+  }
+
+ protected:
+  CodeSegments rows_;
 };
 
 }  // namespace maxsim::mvindex

@@ -17,26 +17,21 @@ struct DenseQuery final : ScoringQuery {
 }  // namespace
 
 DenseTokenStore::DenseTokenStore(uint32_t dim, ElementType type)
-    : TokenStore(dim), type_(type), codeBytes_(tokenBytes(type, dim)), hasScales_(type == ElementType::Int8) {
-  segs_.setRowBytes(codeBytes_, hasScales_ ? sizeof(float) : 0);
+    : SegmentedTokenStore(dim), type_(type), codeBytes_(tokenBytes(type, dim)), hasScales_(type == ElementType::Int8) {
+  rows_.setRowBytes(codeBytes_, hasScales_ ? sizeof(float) : 0);
 }
 
 double DenseTokenStore::bytesPerToken() const { return double(codeBytes_) + (hasScales_ ? 4.0 : 0.0); }
 
-TokenRange DenseTokenStore::reserve(uint32_t count) { return segs_.reserve(count); }
-
 void DenseTokenStore::encode(const TokenRange& r, const float* rows) {
   if (r.count == 0) return;
-  encodeRows(rows, r.count, segs_.primary(r), hasScales_ ? reinterpret_cast<float*>(segs_.secondary(r)) : nullptr);
+  encodeRows(rows, r.count, rows_.primary(r), hasScales_ ? reinterpret_cast<float*>(rows_.secondary(r)) : nullptr);
 }
 
 void DenseTokenStore::copyFrom(const TokenStore& srcBase, const TokenRange& from, const TokenRange& to) {
   const auto& src = static_cast<const DenseTokenStore&>(srcBase);
   if (src.kind() != kind() || src.dim() != dim()) throw Error(codes::kInternal, "copyFrom between different stores");
-  if (from.count != to.count) throw Error(codes::kInternal, "copyFrom with different counts");
-  if (to.count == 0) return;
-  std::memcpy(segs_.primary(to), src.codesAt(from), size_t(to.count) * codeBytes_);
-  if (hasScales_) std::memcpy(segs_.secondary(to), src.scalesAt(from), size_t(to.count) * sizeof(float));
+  rows_.copyRows(src.rows_, from, to);
 }
 
 void DenseTokenStore::decode(const TokenRange& r, float* out) const {
@@ -56,16 +51,6 @@ float DenseTokenStore::score(const ScoringQuery& base, const TokenRange& r, bool
   const auto& q = static_cast<const DenseQuery&>(base);
   if (r.count == 0) return -std::numeric_limits<float>::infinity();
   return q.kernels->score[int(type_)](q.prepared, codesAt(r), scalesAt(r), r.count, nonFinite);
-}
-
-TokenStore::Mark DenseTokenStore::mark() const { return segs_.mark(); }
-
-void DenseTokenStore::rollback(const Mark& m) { segs_.rollback(m); }
-
-void DenseTokenStore::saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const { segs_.save(w, ranges); }
-
-void DenseTokenStore::loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) {
-  segs_.load(r, rows, borrow, std::move(keep));
 }
 
 // ---- the five element forms -------------------------------------------------------------------

@@ -12,27 +12,19 @@
 
 namespace maxsim::mvindex {
 
-class DenseTokenStore : public TokenStore {
+class DenseTokenStore : public SegmentedTokenStore {
  public:
   DenseTokenStore(uint32_t dim, ElementType type);
 
   ElementType elementType() const { return type_; }
   double bytesPerToken() const override;
-  TokenRange reserve(uint32_t count) override;
   void encode(const TokenRange& r, const float* rows) override;
   void copyFrom(const TokenStore& src, const TokenRange& from, const TokenRange& to) override;
   void decode(const TokenRange& r, float* out) const override;
   std::unique_ptr<ScoringQuery> prepare(const float* query, uint32_t nq) const override;
   float score(const ScoringQuery& q, const TokenRange& r, bool* nonFinite) const override;
-  Mark mark() const override;
-  void rollback(const Mark& m) override;
-  size_t rows() const override { return segs_.rows(); }
-  size_t allocatedBytes() const override { return segs_.allocatedBytes(); }
-  bool borrowed() const override { return segs_.borrowed(); }
   void saveCodec(FileWriter&) const override {}
-  void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override;
   void loadCodec(FileReader&) override {}
-  void loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) override;
 
  protected:
   // The element conversions, n rows at a time.
@@ -42,15 +34,14 @@ class DenseTokenStore : public TokenStore {
 
  private:
   // The int8 scales live in the segments' secondary array (4 bytes a row).
-  const uint8_t* codesAt(const TokenRange& r) const { return segs_.primary(r); }
+  const uint8_t* codesAt(const TokenRange& r) const { return rows_.primary(r); }
   const float* scalesAt(const TokenRange& r) const {
-    return hasScales_ ? reinterpret_cast<const float*>(segs_.secondary(r)) : nullptr;
+    return hasScales_ ? reinterpret_cast<const float*>(rows_.secondary(r)) : nullptr;
   }
 
   ElementType type_;
   size_t codeBytes_;
   bool hasScales_;
-  CodeSegments segs_;
 };
 
 class F32TokenStore final : public DenseTokenStore {

@@ -70,7 +70,7 @@ uint32_t defaultResidualCentroids(size_t n) {
 
 // ---- PQ ---------------------------------------------------------------------------------------
 
-PqTokenStore::PqTokenStore(uint32_t dim, const CodecOptions& o) : TokenStore(dim) {
+PqTokenStore::PqTokenStore(uint32_t dim, const CodecOptions& o) : SegmentedTokenStore(dim) {
   M_ = o.pqSubspaces ? o.pqSubspaces : defaultPqSubspaces(dim);
   bits_ = o.pqBits;
   if (M_ > dim || dim % M_ != 0)
@@ -94,7 +94,7 @@ void PqTokenStore::train(const float* rows, size_t n) {
 
 TokenRange PqTokenStore::reserve(uint32_t count) {
   if (!pq_) notTrained("pq");
-  return rows_.reserve(count);
+  return SegmentedTokenStore::reserve(count);
 }
 
 void PqTokenStore::encode(const TokenRange& r, const float* rows) {
@@ -104,8 +104,7 @@ void PqTokenStore::encode(const TokenRange& r, const float* rows) {
 void PqTokenStore::copyFrom(const TokenStore& srcBase, const TokenRange& from, const TokenRange& to) {
   const auto& src = static_cast<const PqTokenStore&>(srcBase);
   if (src.kind() != kind() || src.pq_ != pq_) throw Error(codes::kInternal, "copyFrom between different codecs");
-  if (from.count != to.count) throw Error(codes::kInternal, "copyFrom with different counts");
-  if (to.count) std::memcpy(rows_.primary(to), src.rows_.primary(from), size_t(to.count) * codeSize());
+  rows_.copyRows(src.rows_, from, to);
 }
 
 void PqTokenStore::decode(const TokenRange& r, float* out) const {
@@ -164,13 +163,13 @@ void PqTokenStore::loadCodec(FileReader& r) {
 
 void PqTokenStore::loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) {
   if (rows && !pq_) r.corrupt("pq tokens without a trained codec");
-  rows_.load(r, rows, borrow, std::move(keep));
+  SegmentedTokenStore::loadRows(r, rows, borrow, std::move(keep));
 }
 
 // ---- residual ----------------------------------------------------------------------------------
 
 ResidualTokenStore::ResidualTokenStore(uint32_t dim, const CodecOptions& o)
-    : TokenStore(dim), bits_(o.residualBits), centroids_(o.residualCentroids) {
+    : SegmentedTokenStore(dim), bits_(o.residualBits), centroids_(o.residualCentroids) {
   if (bits_ != 1 && bits_ != 2 && bits_ != 4) throw Error(codes::kInvalidArgument, "residualBits must be 1, 2 or 4");
   if (centroids_ > (1u << 20)) throw Error(codes::kInvalidArgument, "residualCentroids must be at most 2^20");
   rows_.setRowBytes(sizeof(uint32_t), residualBytes());
@@ -193,7 +192,7 @@ void ResidualTokenStore::train(const float* rows, size_t n) {
 
 TokenRange ResidualTokenStore::reserve(uint32_t count) {
   if (!codec_) notTrained("residual");
-  return rows_.reserve(count);
+  return SegmentedTokenStore::reserve(count);
 }
 
 void ResidualTokenStore::encode(const TokenRange& r, const float* rows) {
@@ -204,10 +203,7 @@ void ResidualTokenStore::encode(const TokenRange& r, const float* rows) {
 void ResidualTokenStore::copyFrom(const TokenStore& srcBase, const TokenRange& from, const TokenRange& to) {
   const auto& src = static_cast<const ResidualTokenStore&>(srcBase);
   if (src.kind() != kind() || src.codec_ != codec_) throw Error(codes::kInternal, "copyFrom between different codecs");
-  if (from.count != to.count) throw Error(codes::kInternal, "copyFrom with different counts");
-  if (!to.count) return;
-  std::memcpy(rows_.primary(to), src.rows_.primary(from), size_t(to.count) * sizeof(uint32_t));
-  std::memcpy(rows_.secondary(to), src.rows_.secondary(from), size_t(to.count) * residualBytes());
+  rows_.copyRows(src.rows_, from, to);
 }
 
 void ResidualTokenStore::decode(const TokenRange& r, float* out) const {
@@ -271,7 +267,7 @@ void ResidualTokenStore::loadCodec(FileReader& r) {
 
 void ResidualTokenStore::loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) {
   if (rows && !codec_) r.corrupt("residual tokens without a trained codec");
-  rows_.load(r, rows, borrow, std::move(keep));
+  SegmentedTokenStore::loadRows(r, rows, borrow, std::move(keep));
   // Scoring indexes the centroid table by id without a check: every id is checked once here.
   if (rows) {
     const uint32_t* ids = reinterpret_cast<const uint32_t*>(rows_.loadedPrimary());

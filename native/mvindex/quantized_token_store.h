@@ -32,7 +32,7 @@ uint32_t defaultPqSubspaces(uint32_t dim);
 // min(n, 65536) / 32 (k-means samples at most 65,536 tokens, 32 per centroid); at least 1.
 uint32_t defaultResidualCentroids(size_t n);
 
-class PqTokenStore final : public TokenStore {
+class PqTokenStore final : public SegmentedTokenStore {
  public:
   PqTokenStore(uint32_t dim, const CodecOptions& options);
 
@@ -48,13 +48,7 @@ class PqTokenStore final : public TokenStore {
   std::unique_ptr<ScoringQuery> prepare(const float* query, uint32_t nq) const override;
   float score(const ScoringQuery& q, const TokenRange& r, bool* nonFinite) const override;
   std::unique_ptr<TokenStore> emptyClone() const override;
-  Mark mark() const override { return rows_.mark(); }
-  void rollback(const Mark& m) override { rows_.rollback(m); }
-  size_t rows() const override { return rows_.rows(); }
-  size_t allocatedBytes() const override { return rows_.allocatedBytes(); }
-  bool borrowed() const override { return rows_.borrowed(); }
   void saveCodec(FileWriter& w) const override;
-  void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override { rows_.save(w, ranges); }
   void loadCodec(FileReader& r) override;
   void loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) override;
 
@@ -62,10 +56,9 @@ class PqTokenStore final : public TokenStore {
   size_t codeSize() const { return bits_ == 8 ? M_ : (M_ + 1) / 2; }
   uint32_t M_, bits_;
   std::shared_ptr<const quant::ProductQuantizer> pq_;  // shared with compaction's clone
-  CodeSegments rows_;
 };
 
-class ResidualTokenStore final : public TokenStore {
+class ResidualTokenStore final : public SegmentedTokenStore {
  public:
   ResidualTokenStore(uint32_t dim, const CodecOptions& options);
 
@@ -81,13 +74,7 @@ class ResidualTokenStore final : public TokenStore {
   std::unique_ptr<ScoringQuery> prepare(const float* query, uint32_t nq) const override;
   float score(const ScoringQuery& q, const TokenRange& r, bool* nonFinite) const override;
   std::unique_ptr<TokenStore> emptyClone() const override;
-  Mark mark() const override { return rows_.mark(); }
-  void rollback(const Mark& m) override { rows_.rollback(m); }
-  size_t rows() const override { return rows_.rows(); }
-  size_t allocatedBytes() const override { return rows_.allocatedBytes(); }
-  bool borrowed() const override { return rows_.borrowed(); }
   void saveCodec(FileWriter& w) const override;
-  void saveRows(FileWriter& w, const std::vector<TokenRange>& ranges) const override { rows_.save(w, ranges); }
   void loadCodec(FileReader& r) override;
   void loadRows(FileReader& r, size_t rows, bool borrow, std::shared_ptr<FileReader> keep) override;
 
@@ -95,7 +82,7 @@ class ResidualTokenStore final : public TokenStore {
   size_t residualBytes() const { return (size_t(dim_) * bits_ + 7) / 8; }
   uint32_t bits_, centroids_;
   std::shared_ptr<const quant::ResidualCodec> codec_;
-  CodeSegments rows_;  // primary: ids u32, secondary: residuals
+  // rows_: primary = centroid ids u32, secondary = packed residuals
 };
 
 }  // namespace maxsim::mvindex
