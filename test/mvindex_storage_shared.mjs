@@ -13,24 +13,15 @@
 //   lost with binarized ColBERT; static 100-d GloVe vectors binarize worse, so we allow 0.04
 //   (measured about 0.02).
 import { test } from 'uvu';
+import { sciFactEval } from './scifact_eval_shared.mjs';
 import * as assert from 'uvu/assert';
-import { MultiVectorIndex, loadSciFactGlove, ndcgAtK, recallAtK, setThreads, capabilities } from '../dist/index.js';
+import { MultiVectorIndex, recallAtK } from '../dist/index.js';
 
-const data = loadSciFactGlove();
-const { documents: d, queries: q, qrels } = data;
-const dim = d.dim;
-setThreads(capabilities().threads);
-
-function evaluate(ix) {
-  const res = ix.searchBatch(q.tokens, q.offsets, { k: 10 });
-  return { res, ndcg: ndcgAtK(new Map(res.map((r, i) => [q.ids[i], r.ids])), qrels, 10) };
-}
+const { d, dim, evaluate, f32Baseline } = sciFactEval();
 
 let exact;
 test('f32 baseline', () => {
-  const ix = new MultiVectorIndex({ dim, idType: 'string' });
-  ix.add(d.ids, d.tokens, d.offsets);
-  exact = evaluate(ix);
+  exact = f32Baseline();
   console.log(`  f32     nDCG@10 ${exact.ndcg.toFixed(4)}  400 B/token`);
   assert.ok(exact.ndcg > 0.4);
 });
