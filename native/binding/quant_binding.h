@@ -62,4 +62,44 @@ Napi::Value trainOnWorker(const Napi::CallbackInfo& info, size_t callbackArg, Tr
 // Builds `{ indices, scores }`.
 Napi::Object topKObject(Napi::Env env, Napi::Uint32Array idx, Napi::Float32Array scores);
 
+// The sync and async shapes of a batch scoring call. `fill(scores)` writes n scores (it holds
+// arguments already read and checked on the main thread). Sync: runs here and returns the
+// Float32Array. Async: runs on a worker; the array stays alive until the promise settles.
+template <class Fill>
+Napi::Value scoresResult(const Napi::CallbackInfo& info, size_t n, Fill fill, bool async) {
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), n);
+  if (!async) {
+    fill(out.Data());
+    return out;
+  }
+  float* dst = out.Data();
+  auto ref = std::make_shared<Napi::Reference<Napi::Float32Array>>(Napi::Persistent(out));
+  auto* w = new PromiseWorker(info.Env(), info, [fill, dst] { fill(dst); },
+                              [ref](Napi::Env) -> Napi::Value { return ref->Value(); });
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+// The same for a top-k call: `select(indices, scores)` writes k of each; the result is
+// `{ indices, scores }`.
+template <class Select>
+Napi::Value topKResult(const Napi::CallbackInfo& info, size_t k, Select select, bool async) {
+  Napi::Uint32Array idx = Napi::Uint32Array::New(info.Env(), k);
+  Napi::Float32Array sc = Napi::Float32Array::New(info.Env(), k);
+  if (!async) {
+    select(idx.Data(), sc.Data());
+    return topKObject(info.Env(), idx, sc);
+  }
+  uint32_t* pi = idx.Data();
+  float* ps = sc.Data();
+  auto ir = std::make_shared<Napi::Reference<Napi::Uint32Array>>(Napi::Persistent(idx));
+  auto sr = std::make_shared<Napi::Reference<Napi::Float32Array>>(Napi::Persistent(sc));
+  auto* w = new PromiseWorker(info.Env(), info, [select, pi, ps] { select(pi, ps); },
+                              [ir, sr](Napi::Env env) -> Napi::Value { return topKObject(env, ir->Value(), sr->Value()); });
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
 }  // namespace maxsim::binding

@@ -241,57 +241,24 @@ class ResidualWrap : public Napi::ObjectWrap<ResidualWrap> {
     return std::min<size_t>(k, ndocs);
   }
 
-  Napi::Value MaxsimBatch(const Napi::CallbackInfo& info) {
+  Napi::Value batchCall(const Napi::CallbackInfo& info, bool async) {
     return guard(info, [&]() -> Napi::Value {
       DocArgs a = docArgs(info);
-      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), a.ndocs);
-      runBatch(a, out.Data());
-      return out;
+      return scoresResult(info, a.ndocs, [a](float* out) { runBatch(a, out); }, async);
     });
   }
-
-  Napi::Value MaxsimBatchAsync(const Napi::CallbackInfo& info) {
-    return guard(info, [&]() -> Napi::Value {
-      DocArgs a = docArgs(info);
-      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), a.ndocs);
-      float* dst = out.Data();
-      auto ref = std::make_shared<Napi::Reference<Napi::Float32Array>>(Napi::Persistent(out));
-      auto* w = new PromiseWorker(info.Env(), info, [a, dst] { runBatch(a, dst); },
-                                  [ref](Napi::Env) -> Napi::Value { return ref->Value(); });
-      Napi::Promise p = w->promise();
-      w->Queue();
-      return p;
-    });
-  }
-
-  Napi::Value MaxsimTopK(const Napi::CallbackInfo& info) {
+  Napi::Value topKCall(const Napi::CallbackInfo& info, bool async) {
     return guard(info, [&]() -> Napi::Value {
       DocArgs a = docArgs(info);
       const size_t k = kArg(info, 5, a.ndocs);
-      Napi::Uint32Array idx = Napi::Uint32Array::New(info.Env(), k);
-      Napi::Float32Array sc = Napi::Float32Array::New(info.Env(), k);
-      runTopK(a, k, idx.Data(), sc.Data());
-      return topKObject(info.Env(), idx, sc);
+      return topKResult(info, k, [a, k](uint32_t* idx, float* sc) { runTopK(a, k, idx, sc); }, async);
     });
   }
+  Napi::Value MaxsimBatch(const Napi::CallbackInfo& info) { return batchCall(info, false); }
+  Napi::Value MaxsimBatchAsync(const Napi::CallbackInfo& info) { return batchCall(info, true); }
+  Napi::Value MaxsimTopK(const Napi::CallbackInfo& info) { return topKCall(info, false); }
+  Napi::Value MaxsimTopKAsync(const Napi::CallbackInfo& info) { return topKCall(info, true); }
 
-  Napi::Value MaxsimTopKAsync(const Napi::CallbackInfo& info) {
-    return guard(info, [&]() -> Napi::Value {
-      DocArgs a = docArgs(info);
-      const size_t k = kArg(info, 5, a.ndocs);
-      Napi::Uint32Array idx = Napi::Uint32Array::New(info.Env(), k);
-      Napi::Float32Array sc = Napi::Float32Array::New(info.Env(), k);
-      uint32_t* pi = idx.Data();
-      float* ps = sc.Data();
-      auto ir = std::make_shared<Napi::Reference<Napi::Uint32Array>>(Napi::Persistent(idx));
-      auto sr = std::make_shared<Napi::Reference<Napi::Float32Array>>(Napi::Persistent(sc));
-      auto* w = new PromiseWorker(info.Env(), info, [a, k, pi, ps] { runTopK(a, k, pi, ps); },
-                                  [ir, sr](Napi::Env env) -> Napi::Value { return topKObject(env, ir->Value(), sr->Value()); });
-      Napi::Promise p = w->promise();
-      w->Queue();
-      return p;
-    });
-  }
 };
 
 }  // namespace
