@@ -235,6 +235,10 @@ test('bad arguments give MaxsimError codes, never a crash', () => {
   const enc = native.ProductQuantizer.prototype.encode;
   // (V8's receiver check rejects a foreign `this` first; the native tag check backs it up.)
   assert.throws(() => enc.call({}, new Float32Array(D)));
+  // Counts the facade computes itself are checked natively too: no negative, NaN or huge n.
+  const raw = ProductQuantizer.handle(pq4);
+  for (const n of [-1, NaN, 2 ** 40, 1.5])
+    assert.throws(() => raw.unpackFastScan(new Uint8Array(16), n), (e) => e.code === 'ERR_INVALID_ARGUMENT', `n = ${n}`);
   const empty = new native.ProductQuantizer();
   assert.throws(() => empty.encode(new Float32Array(D)), (e) => e.code === 'ERR_NOT_TRAINED');
 });

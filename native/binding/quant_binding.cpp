@@ -371,7 +371,7 @@ class PqWrap : public Napi::ObjectWrap<PqWrap> {
       auto pq = self(info);
       need4(info, *pq);
       auto p = typedArrayArg<uint8_t>(info, 0, napi_uint8_array, "packed");
-      const size_t n = size_t(numberArg(info, 1, "n"));
+      const size_t n = uint32Arg(info, 1, "n");
       checkPacked(info, *pq, p, n);
       Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), n * pq->codeSize());
       quant::unpackFastScan(p.data, n, pq->M(), out.Data());
@@ -387,7 +387,7 @@ class PqWrap : public Napi::ObjectWrap<PqWrap> {
       QueryRows q = queryRows(info, 0, pq->dim(), "queries");
       checkFinite(q.data, size_t(q.nq) * pq->dim(), "queries");
       auto p = typedArrayArg<uint8_t>(info, 1, napi_uint8_array, "packed");
-      const size_t n = size_t(numberArg(info, 2, "n"));
+      const size_t n = uint32Arg(info, 2, "n");
       checkPacked(info, *pq, p, n);
       const Metric m = metricArg(info, 3);
       std::vector<quant::FastScanLut> luts;
@@ -418,7 +418,7 @@ class PqWrap : public Napi::ObjectWrap<PqWrap> {
       QueryRows q = queryRows(info, 0, pq->dim(), "queries");
       checkFinite(q.data, size_t(q.nq) * pq->dim(), "queries");
       auto p = typedArrayArg<uint8_t>(info, 1, napi_uint8_array, "packed");
-      const size_t n = size_t(numberArg(info, 2, "n"));
+      const size_t n = uint32Arg(info, 2, "n");
       checkPacked(info, *pq, p, n);
       const size_t k = std::min(kArg(info, 3), n);
       const Metric m = metricArg(info, 4);
