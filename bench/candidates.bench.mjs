@@ -46,7 +46,6 @@ function build(d, options) {
 }
 
 function sweep(name, ix, q, exact, settings, rows) {
-  const series = [];
   for (const s of settings) {
     const row = { strategy: name, params: s };
     for (const threads of [1, 2]) {
@@ -56,10 +55,8 @@ function sweep(name, ix, q, exact, settings, rows) {
       row.recall = recallAgainst(r.out, exact, 10);
     }
     rows.push(row);
-    series.push([row.qps1, row.recall]);
     console.log(`  ${name} ${JSON.stringify(s)}: recall@10 ${row.recall.toFixed(4)}, QPS 1t ${row.qps1.toFixed(1)} 2t ${row.qps2.toFixed(1)}`);
   }
-  return series;
 }
 
 // LanceDB on the same documents and queries: its flat multi-vector search and its IVF-PQ
@@ -85,17 +82,14 @@ async function lanceRows(d, q, exact, summary, rows) {
   console.log(`  lancedb flat: table ${tableS.toFixed(1)} s, recall@10 ${flat.recall.toFixed(4)}, QPS ${flat.qps.toFixed(2)} (${n} queries, its own threads)`);
   summary.push({ strategy: 'lancedb flat', buildS: tableS, qps1: flat.qps });
   rows.push({ strategy: 'lancedb', params: { flat: true }, recall: flat.recall, qps1: flat.qps, qps2: flat.qps });
-  const series = [[flat.qps, flat.recall]];
   const indexS = await buildLanceIvfPq(table, { numSubVectors: d.dim % 4 === 0 ? d.dim / 4 : undefined });
   summary.push({ strategy: 'lancedb ivf-pq', buildS: tableS + indexS });
   console.log(`  lancedb ivf-pq: index ${indexS.toFixed(1)} s`);
   for (const opts of [{ nprobes: 20 }, { nprobes: 100 }, { nprobes: 100, refineFactor: 10 }, { nprobes: 400, refineFactor: 10 }]) {
     const r = await measure(opts);
     rows.push({ strategy: 'lancedb', params: opts, recall: r.recall, qps1: r.qps, qps2: r.qps });
-    series.push([r.qps, r.recall]);
     console.log(`  lancedb ivf-pq ${JSON.stringify(opts)}: recall@10 ${r.recall.toFixed(4)}, QPS ${r.qps.toFixed(2)}`);
   }
-  return series;
 }
 
 async function runSet(label, d, qAll) {
