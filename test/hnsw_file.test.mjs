@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HnswIndex, MaxsimError } from '../dist/index.js';
-import { randomVectors, rng, seqIds } from './hnsw_helpers.mjs';
+import { randomVectors, rng, seqIds, fuzzResealed, reseal } from './hnsw_helpers.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maxsim-hnsw-'));
 const dim = 9;
@@ -166,22 +166,6 @@ test('fuzz: truncation at many points and byte flips give ERR_CORRUPT_FILE, neve
   assert.ok(HnswIndex.load(file).size > 0);
 });
 
-// CRC-32C (Castagnoli), bitwise: lets the test reseal a file whose content it altered, so the
-// loader's structural validation is exercised past the checksum.
-function crc32c(buf) {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) {
-    c ^= buf[i];
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
-function reseal(b) {
-  const payload = b.subarray(32, b.length - 4);
-  b.writeUInt32LE((crc32c(b.subarray(0, 32)) ^ crc32c(payload)) >>> 0, b.length - 4);
-  return b;
-}
-
 test('fuzz past the checksum: altered fields with a valid checksum are rejected or load into a working index', () => {
   const file = path.join(dir, 'reseal.hnsw');
   buildIndex('l2', 'f32', 150).save(file);
@@ -191,28 +175,7 @@ test('fuzz past the checksum: altered fields with a valid checksum are rejected 
   assert.ok(good.equals(fs.readFileSync(file)), 'crc32c in JS matches the native one');
   const bad = path.join(dir, 'reseal-bad.hnsw');
   const r = rng(77);
-  let rejected = 0, loaded = 0;
-  for (let i = 0; i < 400; i++) {
-    const b = Buffer.from(good);
-    // the parameter block (first 80 payload bytes) half the time, anywhere else otherwise
-    const pos = 32 + (i % 2 === 0 ? Math.floor(r() * 80) : Math.floor(r() * (b.length - 36)));
-    const width = 1 + Math.floor(r() * 4);
-    for (let w = 0; w < width && pos + w < b.length - 4; w++) b[pos + w] = Math.floor(r() * 256);
-    fs.writeFileSync(bad, reseal(b));
-    let idx;
-    try {
-      idx = HnswIndex.load(bad, { mmap: i % 3 === 0 });
-    } catch (e) {
-      assert.instance(e, MaxsimError, e && e.message);
-      assert.is(e.code, 'ERR_CORRUPT_FILE', e.message);
-      rejected++;
-      continue;
-    }
-    loaded++;
-    // whatever loaded must be safe to search
-    const q = randomVectors(3, idx.dim, i);
-    for (let qi = 0; qi < 3; qi++) idx.search(q.subarray(qi * idx.dim, (qi + 1) * idx.dim), 5, { ef: 50 });
-  }
+  const { rejected, loaded } = fuzzResealed(good, bad, { rounds: 400, headerBytes: 80, width: () => 1 + Math.floor(r() * 4), r, queries: 3, ef: 50 });
   assert.ok(rejected > 50, `rejected ${rejected}, loaded ${loaded}`);
 });
 

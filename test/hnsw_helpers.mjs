@@ -1,6 +1,7 @@
 // Shared helpers of the HNSW tests: seeded data, brute-force reference, recall with ties.
 import * as assert from 'uvu/assert';
-import { MaxsimError } from '../dist/index.js';
+import * as fs from 'fs';
+import { HnswIndex, MaxsimError } from '../dist/index.js';
 export function rng(seed) {
   let s = seed >>> 0 || 1;
   return () => {
@@ -79,4 +80,51 @@ export function throwsCode(fn, code) {
     return e;
   }
   assert.unreachable(`expected ${code}`);
+}
+
+// CRC-32C (Castagnoli), bitwise: lets a test reseal a file whose content it altered, so the
+// loader's structural validation is exercised past the checksum.
+function crc32c(buf) {
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) {
+    c ^= buf[i];
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Rewrites the checksum (last 4 bytes) of a maxsim file buffer in place; returns it. */
+export function reseal(b) {
+  b.writeUInt32LE((crc32c(b.subarray(0, 32)) ^ crc32c(b.subarray(32, b.length - 4))) >>> 0, b.length - 4);
+  return b;
+}
+
+/**
+ * Alters `rounds` copies of the HNSW file `good` (bytes `width(i)` wide, inside the first
+ * `headerBytes` payload bytes every other round, anywhere otherwise), reseals and loads each
+ * (every third mmapped): each must give ERR_CORRUPT_FILE or an index that searches without
+ * crashing. Returns { rejected, loaded }.
+ */
+export function fuzzResealed(good, bad, { rounds, headerBytes, width, r, queries, ef }) {
+  let rejected = 0, loaded = 0;
+  for (let i = 0; i < rounds; i++) {
+    const b = Buffer.from(good);
+    const pos = 32 + (i % 2 === 0 ? Math.floor(r() * headerBytes) : Math.floor(r() * (b.length - 36)));
+    const w = width(i);
+    for (let j = 0; j < w && pos + j < b.length - 4; j++) b[pos + j] = Math.floor(r() * 256);
+    fs.writeFileSync(bad, reseal(b));
+    let idx;
+    try {
+      idx = HnswIndex.load(bad, { mmap: i % 3 === 0 });
+    } catch (e) {
+      assert.instance(e, MaxsimError, e && e.message);
+      assert.is(e.code, 'ERR_CORRUPT_FILE', e.message);
+      rejected++;
+      continue;
+    }
+    loaded++;
+    const q = randomVectors(queries, idx.dim, i);
+    for (let qi = 0; qi < queries; qi++) idx.search(q.subarray(qi * idx.dim, (qi + 1) * idx.dim), 5, { ef });
+  }
+  return { rejected, loaded };
 }

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HnswIndex, MaxsimError, loadSift10k, setSimdLevel, supportedSimdLevels, capabilities, setThreads } from '../dist/index.js';
-import { randomVectors, seqIds, score, throwsCode } from './hnsw_helpers.mjs';
+import { randomVectors, seqIds, score, throwsCode, fuzzResealed, reseal } from './hnsw_helpers.mjs';
 
 
 function decodedAll(idx, n, dim) {
@@ -144,20 +144,6 @@ test('a truncated pq file gives ERR_CORRUPT_FILE, never a crash', () => {
   }
 });
 
-// CRC-32C (Castagnoli), bitwise, to reseal altered files (as in hnsw_file.test.mjs).
-function crc32c(buf) {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) {
-    c ^= buf[i];
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
-function reseal(b) {
-  b.writeUInt32LE((crc32c(b.subarray(0, 32)) ^ crc32c(b.subarray(32, b.length - 4))) >>> 0, b.length - 4);
-  return b;
-}
-
 test('fuzz past the checksum: altered pq fields are rejected or load into a working index', () => {
   const dim = 8;
   const idx = new HnswIndex({ dim, metric: 'ip', storage: 'pq', pqSubspaces: 4, M: 4 });
@@ -167,27 +153,10 @@ test('fuzz past the checksum: altered pq fields are rejected or load into a work
   const good = fs.readFileSync(file);
   assert.ok(reseal(Buffer.from(good)).equals(good), 'crc32c in JS matches the native one');
   const bad = file + '.bad';
-  let rejected = 0, loaded = 0, s = 12345;
+  let s = 12345;
   const r = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
-  for (let i = 0; i < 300; i++) {
-    const b = Buffer.from(good);
-    // the header, pqSubspaces and the codec state (first ~110 payload bytes) half the time
-    const pos = 32 + (i % 2 === 0 ? Math.floor(r() * 110) : Math.floor(r() * (b.length - 36)));
-    for (let w = 0; w < 1 + (i % 4) && pos + w < b.length - 4; w++) b[pos + w] = Math.floor(r() * 256);
-    fs.writeFileSync(bad, reseal(b));
-    let back;
-    try {
-      back = HnswIndex.load(bad, { mmap: i % 3 === 0 });
-    } catch (e) {
-      assert.instance(e, MaxsimError, e && e.message);
-      assert.is(e.code, 'ERR_CORRUPT_FILE', e.message);
-      rejected++;
-      continue;
-    }
-    loaded++;
-    const q = randomVectors(2, back.dim, i);
-    for (let qi = 0; qi < 2; qi++) back.search(q.subarray(qi * back.dim, (qi + 1) * back.dim), 5, { ef: 30 });
-  }
+  // the header, pqSubspaces and the codec state (first ~110 payload bytes) half the time
+  const { rejected, loaded } = fuzzResealed(good, bad, { rounds: 300, headerBytes: 110, width: (i) => 1 + (i % 4), r, queries: 2, ef: 30 });
   assert.ok(rejected > 30, `rejected ${rejected}, loaded ${loaded}`);
 });
 
