@@ -170,6 +170,54 @@ void testMaxsim() {
   }
 }
 
+// Batches that need several launch groups (more than 2048 query tiles), documents staged in
+// several chunks, and tokens so wide that only 16 fit in shared memory at once.
+void testMaxsimShapes() {
+  struct Case { uint32_t dim; std::vector<uint32_t> lens, qlens; ElementType type; };
+  std::vector<uint32_t> manyQueries;
+  for (int i = 0; i < 150; ++i) manyQueries.push_back(200 + (i * 37) % 120);  // ~2,450 tiles: two groups
+  const std::vector<Case> cases = {
+      {24, {0, 1, 5, 130, 300, 8, 129}, manyQueries, ElementType::F16},
+      {1500, {1, 40, 0, 17}, {3, 40}, ElementType::F32},
+      {3000, {9, 0, 25}, {1, 17}, ElementType::BF16},
+      {3000, {9, 0, 25, 1, 40}, {1, 17}, ElementType::F32},  // 12 KB rows: staged 16 at a time
+  };
+  for (const Case& c : cases) {
+    const auto off = prefix(c.lens);
+    const auto qoff = prefix(c.qlens);
+    const float scale = 1.f / std::sqrt(float(c.dim));
+    const auto docs = randomVec(size_t(off.back()) * c.dim, scale);
+    const auto qs = randomVec(size_t(qoff.back()) * c.dim, scale);
+    std::vector<uint16_t> half(c.type == ElementType::F32 ? 0 : docs.size());
+    std::vector<float> decoded = docs;
+    for (size_t i = 0; i < half.size(); ++i) {
+      half[i] = c.type == ElementType::F16 ? floatToHalf(docs[i]) : floatToBf16(docs[i]);
+      decoded[i] = c.type == ElementType::F16 ? halfToFloat(half[i]) : bf16ToFloat(half[i]);
+    }
+    auto coll = gpu::DeviceCollection::upload(0, c.type, half.empty() ? static_cast<const void*>(docs.data()) : half.data(),
+                                              off.back(), c.dim, off.data(), c.lens.size());
+    std::vector<float> out(c.qlens.size() * c.lens.size());
+    coll->scoreMatrix(qs.data(), qoff.data(), c.qlens.size(), out.data());
+    const double rel = c.type == ElementType::BF16 ? 1.5e-2 : 2e-3;
+    int bad = 0;
+    for (size_t qi = 0; qi < c.qlens.size(); ++qi)
+      for (size_t di = 0; di < c.lens.size(); ++di) {
+        const double want = refMaxsim(qs.data() + size_t(qoff[qi]) * c.dim, c.qlens[qi], decoded.data(), off[di], off[di + 1], c.dim);
+        const double got = out[qi * c.lens.size() + di];
+        if (!close(got, want, rel * (std::fabs(want) + c.qlens[qi])) && bad++ < 3)
+          std::printf("  maxsim shapes %s dim=%u q=%zu doc=%zu: %.5f vs %.5f\n", elementTypeName(c.type), c.dim, qi, di, got, want);
+      }
+    check(bad == 0, std::string("maxsim shapes ") + elementTypeName(c.type) + " dim=" + std::to_string(c.dim) + ": " +
+                        std::to_string(bad) + " wrong scores");
+  }
+  // Too wide to stage even 8 tokens: a clear argument error at upload, not a failed launch.
+  std::vector<float> wide(size_t(2) * 60000, 0.f);
+  const std::vector<uint32_t> off = {0, 2};
+  expectCode(codes::kInvalidArgument, "dim 60000 f32 upload", [&] {
+    gpu::DeviceCollection::upload(0, ElementType::F32, wide.data(), 2, 60000, off.data(), 1);
+  });
+}
+
 void testPq() {
   struct Shape { uint32_t dim, M; bool rotate; };
   // M % 4 == 0 (word reads) and not; M = 256: one query row's LUT (256 KiB) exceeds shared
@@ -322,11 +370,11 @@ void testFde() {
 }
 
 void testErrors() {
-  // An impossible allocation reports ERR_CUDA_OOM instead of crashing (2^31 rows x 65536 f32).
-  expectCode("ERR_CUDA_OOM", "a 512 TiB upload", [] {
+  // An impossible allocation reports ERR_CUDA_OOM instead of crashing (2^31 rows x 2048 f32).
+  expectCode("ERR_CUDA_OOM", "a 16 TiB upload", [] {
     std::vector<uint32_t> off = {0, 1u << 31};
     float one[16] = {0};
-    gpu::DeviceCollection::upload(0, ElementType::F32, one, size_t(1) << 31, 65536, off.data(), 1);
+    gpu::DeviceCollection::upload(0, ElementType::F32, one, size_t(1) << 31, 2048, off.data(), 1);
   });
   expectCode("ERR_CUDA_OOM", "a 1 PiB FDE upload", [] {
     float one[16] = {0};
@@ -479,13 +527,25 @@ void bench() {
                     elementTypeName(t), nq, docBytes / 1e9, s * 1e3, bytes / s / 1e9,
                     hbm > 0 ? 100 * bytes / s / 1e9 / hbm : 0.0);
       }
+      // The per-call floor (query upload, launches, top-k, result copy, stream sync): the same call
+      // over 1,000 vectors, whose scan takes microseconds.
+      auto small = gpu::DeviceFdeCollection::upload(0, t, t == ElementType::F16 ? static_cast<const void*>(half.data()) : vecs.data(),
+                                                    1000, dim);
+      std::vector<float> q1(dim);
+      fastFill(q1);
+      std::vector<uint32_t> ids(100);
+      std::vector<float> top(100);
+      const double floor = secondsPerCall(20, [&] { small->topK(q1.data(), 1, 100, ids.data(), top.data()); });
+      std::printf("bench fde scan %s: per-call floor (1 query vs 1k vectors) %.3f ms\n", elementTypeName(t), floor * 1e3);
     }
   }
 }
 
 
 int main(int argc, char** argv) {
-  const bool runBench = argc > 1 && std::strcmp(argv[1], "--bench") == 0;
+  // --bench: tests, then benchmarks; --bench-only: benchmarks alone (for profilers)
+  const bool benchOnly = argc > 1 && std::strcmp(argv[1], "--bench-only") == 0;
+  const bool runBench = benchOnly || (argc > 1 && std::strcmp(argv[1], "--bench") == 0);
   const auto devs = gpu::devices();
   if (!gpu::built() || devs.empty()) {
     std::printf("skipped: %s\n", gpu::built() ? "no CUDA device" : "built without CUDA");
@@ -495,10 +555,13 @@ int main(int argc, char** argv) {
   for (const auto& d : devs)
     std::printf("device %d: %s, sm_%d%d, %.1f GiB\n", d.index, d.name.c_str(), d.major, d.minor, d.totalMemory / 1073741824.0);
   try {
-    testMaxsim();
-    testPq();
-    testFde();
-    testErrors();
+    if (!benchOnly) {
+      testMaxsim();
+      testMaxsimShapes();
+      testPq();
+      testFde();
+      testErrors();
+    }
     if (runBench) bench();
   } catch (const Error& e) {
     check(false, std::string("unexpected error ") + e.code() + ": " + e.what());
