@@ -3,10 +3,11 @@
 // vector is read from HBM once per batch of kQueriesPerPass queries:
 //   grid (ceil(n / kDocsPerBlock), ceil(nq / kQueriesPerPass)); each block stages a chunk of
 //   kChunk dimensions of its kQueriesPerPass queries in shared memory, and each warp streams
-//   kDocsPerWarp documents through it (lane l reads 4 consecutive elements at l*4 + 128*i), so
+//   kDocsPerWarp documents through it (lane l reads 16 bytes, e = 4 floats or 8 halves, at
+//   l*e + 32*e*i, one step ahead of the FMAs), so
 //   one shared-memory read of a query value feeds kDocsPerWarp FMAs. f32 accumulation in
 //   registers; one warp reduction per (document, query) at the end.
-// layout: vectors (n, dimPad) T, dimPad = dim rounded up to 128, zero-padded; queries on the
+// layout: vectors (n, dimPad) T, dimPad = dim rounded up to 32*e (128 f32, 256 f16), zero-padded; queries on the
 // device (nq, dimPad) f32, zero-padded.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -27,22 +28,46 @@ using namespace detail;
 
 constexpr int kFdeWarps = 8;
 constexpr int kFdeThreads = kFdeWarps * 32;
-constexpr int kDocsPerWarp = 4;
-constexpr int kDocsPerBlock = kFdeWarps * kDocsPerWarp;
+template <class T> constexpr int kDocsPerWarp = 4;
+template <class T> constexpr int kDocsPerBlock = kFdeWarps * kDocsPerWarp<T>;
 constexpr int kQueriesPerPass = 8;
 constexpr uint32_t kChunk = 1024;  // dimensions staged per step: 8 x 1024 x 4 B = 32 KiB shared
 
-inline uint32_t pad128(uint32_t x) { return (x + 127) / 128 * 128; }
 
-__device__ __forceinline__ float4 load4(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
-__device__ __forceinline__ float4 load4(const __half* p) {
-  const uint2 raw = __ldg(reinterpret_cast<const uint2*>(p));  // 4 halves, 8-byte aligned
-  __half2 lo, hi;
-  std::memcpy(&lo, &raw.x, sizeof(lo));
-  std::memcpy(&hi, &raw.y, sizeof(hi));
-  const float2 a = __half22float2(lo), b = __half22float2(hi);
-  return make_float4(a.x, a.y, b.x, b.y);
-}
+// One 16-byte load of consecutive elements (4 floats or 8 halves) per lane, widened to f32 once,
+// and its dot product with the matching query values in shared memory.
+template <class T> struct RawVector;
+template <> struct RawVector<float> {
+  static constexpr uint32_t kElements = 4;
+  using type = float4;
+  __device__ static type load(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
+  __device__ static type zero() { return make_float4(0.f, 0.f, 0.f, 0.f); }
+  struct Wide { float4 a; };
+  __device__ static Wide widen(type x) { return {x}; }
+  __device__ static float dot(const Wide& x, const float* q) {
+    const float4 v = *reinterpret_cast<const float4*>(q);
+    return x.a.x * v.x + x.a.y * v.y + x.a.z * v.z + x.a.w * v.w;
+  }
+};
+template <> struct RawVector<__half> {
+  static constexpr uint32_t kElements = 8;
+  using type = uint4;
+  __device__ static type load(const __half* p) { return __ldg(reinterpret_cast<const uint4*>(p)); }
+  __device__ static type zero() { return make_uint4(0u, 0u, 0u, 0u); }
+  __device__ static float2 pair(uint32_t bits) {
+    __half2 h;
+    std::memcpy(&h, &bits, sizeof(h));
+    return __half22float2(h);
+  }
+  struct Wide { float2 a, b, c, d; };
+  __device__ static Wide widen(type x) { return {pair(x.x), pair(x.y), pair(x.z), pair(x.w)}; }
+  __device__ static float dot(const Wide& x, const float* q) {
+    const float4 v0 = *reinterpret_cast<const float4*>(q), v1 = *reinterpret_cast<const float4*>(q + 4);
+    return x.a.x * v0.x + x.a.y * v0.y + x.b.x * v0.z + x.b.y * v0.w + x.c.x * v1.x + x.c.y * v1.y + x.d.x * v1.z + x.d.y * v1.w;
+  }
+};
+// Rows are padded to one warp-wide step: 32 lanes x 16 bytes.
+template <class T> constexpr uint32_t kRowAlign = 32 * RawVector<T>::kElements;
 
 template <class T>
 __global__ void __launch_bounds__(kFdeThreads) fdeScanKernel(const T* __restrict__ docs, uint32_t n, uint32_t dimPad,
@@ -52,39 +77,52 @@ __global__ void __launch_bounds__(kFdeThreads) fdeScanKernel(const T* __restrict
   const uint32_t warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const uint32_t q0 = blockIdx.y * kQueriesPerPass;
   const uint32_t nqb = min(uint32_t(kQueriesPerPass), nq - q0);
-  const uint32_t docBase = (blockIdx.x * kFdeWarps + warp) * kDocsPerWarp;
-  float acc[kDocsPerWarp][kQueriesPerPass];
+  constexpr int kDocs = kDocsPerWarp<T>;
+  const uint32_t docBase = (blockIdx.x * kFdeWarps + warp) * kDocs;
+  float acc[kDocs][kQueriesPerPass];
 #pragma unroll
-  for (int dd = 0; dd < kDocsPerWarp; ++dd)
+  for (int dd = 0; dd < kDocs; ++dd)
 #pragma unroll
     for (int qq = 0; qq < kQueriesPerPass; ++qq) acc[dd][qq] = 0.f;
 
   for (uint32_t k0 = 0; k0 < dimPad; k0 += kChunk) {
-    const uint32_t len = min(kChunk, dimPad - k0);  // a multiple of 128
+    const uint32_t len = min(kChunk, dimPad - k0);  // a multiple of 32*e
     __syncthreads();  // the previous chunk is consumed
     for (uint32_t i = threadIdx.x; i < kQueriesPerPass * (len / 4); i += kFdeThreads) {
       const uint32_t qq = i / (len / 4), c = (i % (len / 4)) * 4;
       float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
-      if (qq < nqb) v = load4(queries + size_t(q0 + qq) * dimPad + k0 + c);
+      if (qq < nqb) v = RawVector<float>::load(queries + size_t(q0 + qq) * dimPad + k0 + c);
       *reinterpret_cast<float4*>(&sq[qq][c]) = v;
     }
     __syncthreads();
-    for (uint32_t kk = lane * 4; kk < len; kk += 128) {
-      float4 x[kDocsPerWarp];
+    // Software-pipelined: the next step of every document is in flight while this step's FMAs
+    // run, which doubles the bytes each warp keeps outstanding.
+    using Raw = RawVector<T>;
+    constexpr uint32_t kStep = kRowAlign<T>;
+    typename Raw::type cur[kDocs], next[kDocs];
+    auto loadStep = [&](typename Raw::type(&dst)[kDocs], uint32_t kk) {
 #pragma unroll
-      for (int dd = 0; dd < kDocsPerWarp; ++dd)
-        x[dd] = docBase + dd < n ? load4(docs + size_t(docBase + dd) * dimPad + k0 + kk) : make_float4(0.f, 0.f, 0.f, 0.f);
+      for (int dd = 0; dd < kDocs; ++dd)
+        dst[dd] = docBase + dd < n ? Raw::load(docs + size_t(docBase + dd) * dimPad + k0 + kk) : Raw::zero();
+    };
+    loadStep(cur, lane * Raw::kElements);
+    for (uint32_t kk = lane * Raw::kElements; kk < len; kk += kStep) {
+      if (kk + kStep < len) loadStep(next, kk + kStep);
+      typename Raw::Wide x[kDocs];  // converted once, used by every query of the pass
+#pragma unroll
+      for (int dd = 0; dd < kDocs; ++dd) x[dd] = Raw::widen(cur[dd]);
 #pragma unroll
       for (int qq = 0; qq < kQueriesPerPass; ++qq) {
-        const float4 qv = *reinterpret_cast<const float4*>(&sq[qq][kk]);
+        if (uint32_t(qq) >= nqb) break;  // uniform: a small last pass does no work for absent queries
 #pragma unroll
-        for (int dd = 0; dd < kDocsPerWarp; ++dd)
-          acc[dd][qq] += x[dd].x * qv.x + x[dd].y * qv.y + x[dd].z * qv.z + x[dd].w * qv.w;
+        for (int dd = 0; dd < kDocs; ++dd) acc[dd][qq] += Raw::dot(x[dd], &sq[qq][kk]);
       }
+#pragma unroll
+      for (int dd = 0; dd < kDocs; ++dd) cur[dd] = next[dd];
     }
   }
 #pragma unroll
-  for (int dd = 0; dd < kDocsPerWarp; ++dd)
+  for (int dd = 0; dd < kDocs; ++dd)
 #pragma unroll
     for (int qq = 0; qq < kQueriesPerPass; ++qq) {
       float v = acc[dd][qq];
@@ -97,7 +135,7 @@ template <class T>
 class CudaFdeCollection final : public DeviceFdeCollection {
  public:
   CudaFdeCollection(int device, const void* vectors, size_t n, uint32_t dim)
-      : device_(device), dim_(dim), dimPad_(pad128(dim)), n_(n) {
+      : device_(device), dim_(dim), dimPad_((dim + kRowAlign<T> - 1) / kRowAlign<T> * kRowAlign<T>), n_(n) {
     if (dim == 0) throw Error(codes::kInvalidArgument, "dim must be positive");
     if (n >= 0x7fffffffull) throw Error(codes::kInvalidArgument, "the CUDA backend holds fewer than 2^31 - 1 vectors");
     useDevice(device);
@@ -148,7 +186,7 @@ class CudaFdeCollection final : public DeviceFdeCollection {
     float* dq = dQueries_.ensure(nq * dimPad_);
     float* dOut = dOut_.ensure(mulBytes(nq, n_));
     MAXSIM_CUDA_CHECK(cudaMemcpyAsync(dq, hq, nq * dimPad_ * sizeof(float), cudaMemcpyHostToDevice, stream_.get()));
-    const dim3 grid(static_cast<unsigned>((n_ + kDocsPerBlock - 1) / kDocsPerBlock), static_cast<unsigned>(passes));
+    const dim3 grid(static_cast<unsigned>((n_ + kDocsPerBlock<T> - 1) / kDocsPerBlock<T>), static_cast<unsigned>(passes));
     fdeScanKernel<T><<<grid, kFdeThreads, 0, stream_.get()>>>(vectors_.get(), static_cast<uint32_t>(n_), dimPad_, dq,
                                                              static_cast<uint32_t>(nq), dOut);
     MAXSIM_CUDA_CHECK(cudaGetLastError());
