@@ -42,6 +42,40 @@ __device__ uint32_t blockExclusiveCount(bool flag, uint32_t* warpSums, uint32_t&
   return before + inWarp;
 }
 
+constexpr int kLoadsInFlight = 4;  // a radix pass is latency-bound: several loads per thread per step
+
+// Adds this thread's keys to the histogram of digit `shift` among keys whose masked prefix
+// matches.
+__device__ __forceinline__ void countDigits(const float* row, uint32_t n, uint32_t prefix, uint32_t mask, int shift,
+                                            uint32_t* hist) {
+  const uint32_t lane = threadIdx.x & 31;
+  for (uint32_t i0 = 0; i0 < n; i0 += kTopKThreads * kLoadsInFlight) {  // uniform trip count: full warps
+    float v[kLoadsInFlight];
+#pragma unroll
+    for (int u = 0; u < kLoadsInFlight; ++u) {
+      const uint32_t i = i0 + u * kTopKThreads + threadIdx.x;
+      v[u] = i < n ? row[i] : 0.f;
+    }
+#pragma unroll
+    for (int u = 0; u < kLoadsInFlight; ++u) {
+      const uint32_t i = i0 + u * kTopKThreads + threadIdx.x;
+      uint32_t bin = 256;  // sentinel: not counted
+      if (i < n) {
+        const uint32_t key = orderKey(v[u]);
+        if ((key & mask) == prefix) bin = (key >> shift) & 255u;
+      }
+      // A warp whose keys share one bin (the common case in the first passes) adds once; mixed
+      // bins are spread enough for plain shared atomics.
+      const uint32_t first = __shfl_sync(0xffffffffu, bin, 0);
+      if (__all_sync(0xffffffffu, bin == first)) {
+        if (lane == 0 && first < 256) atomicAdd(&hist[first], 32u);
+      } else if (bin < 256) {
+        atomicAdd(&hist[bin], 1u);
+      }
+    }
+  }
+}
+
 // grid: nq blocks of kTopKThreads. dynamic shared: kPad u64 (kPad = next power of two >= k).
 __global__ void __launch_bounds__(kTopKThreads) topKKernel(const float* __restrict__ scores, uint32_t n, uint32_t k,
                                                             uint32_t kPad, uint32_t* __restrict__ outIds,
@@ -49,59 +83,80 @@ __global__ void __launch_bounds__(kTopKThreads) topKKernel(const float* __restri
   extern __shared__ unsigned long long keys[];
   __shared__ uint32_t hist[256];
   __shared__ uint32_t warpSums[kTopKWarps];
-  __shared__ uint32_t selDigit, remaining, gtPos;
+  __shared__ uint32_t selDigit, selCount, remaining, outPos;
   const float* row = scores + size_t(blockIdx.x) * n;
   const uint32_t tid = threadIdx.x, lane = tid & 31;
 
-  // Radix select: after the pass on digit `shift`, (prefix, mask) name the bucket holding the
-  // k-th best key, and `remaining` counts how many keys of that bucket are still needed.
+  // Radix select, most significant digit first: after each pass (prefix, mask) name the bucket
+  // holding the k-th best key and `remaining` counts the keys still needed from it. A pass whose
+  // bucket is needed whole ends the search early: every key of it is a winner.
   if (tid == 0) remaining = k;
   uint32_t prefix = 0, mask = 0;
-  for (int shift = 24; shift >= 0; shift -= 8) {
+  bool wholeBucket = false;
+  for (int shift = 24; shift >= 0 && !wholeBucket; shift -= 8) {
     for (uint32_t i = tid; i < 256; i += kTopKThreads) hist[i] = 0;
     __syncthreads();
-    for (uint32_t i0 = 0; i0 < n; i0 += kTopKThreads) {  // uniform trip count: full warps below
-      const uint32_t i = i0 + tid;
-      uint32_t bin = 256;  // sentinel: not counted
-      if (i < n) {
-        const uint32_t key = orderKey(row[i]);
-        if ((key & mask) == prefix) bin = (key >> shift) & 255u;
-      }
-      // Scores cluster in few buckets (same sign and exponent): aggregate per warp first.
-      const unsigned peers = __match_any_sync(0xffffffffu, bin);
-      if (bin < 256 && lane == uint32_t(__ffs(peers) - 1)) atomicAdd(&hist[bin], uint32_t(__popc(peers)));
-    }
+    countDigits(row, n, prefix, mask, shift, hist);
     __syncthreads();
-    if (tid == 0) {
-      const uint32_t need = remaining;
-      uint32_t cum = 0;
-      int b = 255;
-      for (; b > 0; --b) {
-        if (cum + hist[b] >= need) break;
-        cum += hist[b];
+    // Parallel bucket search: thread b < 256 holds bin b; suffix sums over bins b..255 within the
+    // warp by shuffles, then across the 8 warps of bins through warpSums.
+    const uint32_t need = remaining;
+    uint32_t c = tid < 256 ? hist[tid] : 0, suffix = c;
+    for (int o = 1; o < 32; o <<= 1) {
+      const uint32_t other = __shfl_down_sync(0xffffffffu, suffix, o);
+      if (lane + o < 32) suffix += other;
+    }
+    if (tid < 256 && lane == 0) warpSums[tid / 32] = suffix;  // the warp's total
+    __syncthreads();
+    if (tid < 256) {
+      for (uint32_t w = tid / 32 + 1; w < 8; ++w) suffix += warpSums[w];  // bins above this warp's
+      // Bin tid holds the k-th key when the keys above it are fewer than need and with it enough.
+      if (suffix >= need && suffix - c < need) {
+        selDigit = tid;
+        selCount = c;
+        remaining = need - (suffix - c);
       }
-      selDigit = uint32_t(b);
-      remaining = need - cum;
-      gtPos = 0;
     }
     __syncthreads();
     prefix |= selDigit << shift;
     mask |= 255u << shift;
+    wholeBucket = remaining == selCount;
   }
-  const uint32_t threshold = prefix, needEq = remaining, gtTotal = k - needEq;
+  const uint32_t needEq = remaining, gtTotal = k - needEq;
+  if (tid == 0) outPos = 0;
+  __syncthreads();
 
-  // Gather: every key above the threshold (any order: sorted below), and the first needEq keys
-  // equal to it in index order (ties go to the lower index).
+  // Gather. Above the bucket: always winners. In the bucket: all of them when it is needed whole
+  // (the sort below orders them), else exact ties at the k-th key, taken by lower index.
+  const bool takeBucket = wholeBucket;
   uint32_t eqTaken = 0;
   for (uint32_t i0 = 0; i0 < n; i0 += kTopKThreads) {
     const uint32_t i = i0 + tid;
     const uint32_t key = i < n ? orderKey(row[i]) : 0u;
-    const bool gt = i < n && key > threshold, eq = i < n && key == threshold;
-    if (gt) keys[atomicAdd(&gtPos, 1u)] = rankKey(key, i);
-    uint32_t tileEq = 0;
-    const uint32_t r = blockExclusiveCount(eq, warpSums, tileEq);
-    if (eq && eqTaken + r < needEq) keys[gtTotal + eqTaken + r] = rankKey(key, i);
-    eqTaken += tileEq;
+    const uint32_t top = key & mask;
+    const bool gt = i < n && (top > prefix || (takeBucket && top == prefix));
+    const bool eq = !takeBucket && i < n && key == prefix;
+    const unsigned gtBallot = __ballot_sync(0xffffffffu, gt);
+    if (gtBallot) {
+      uint32_t base = 0;
+      if (lane == 0) base = atomicAdd(&outPos, uint32_t(__popc(gtBallot)));
+      base = __shfl_sync(0xffffffffu, base, 0);
+      if (gt) keys[base + __popc(gtBallot & ((1u << lane) - 1u))] = rankKey(key, i);
+    }
+    if (!takeBucket) {
+      uint32_t tileEq = 0;
+      const uint32_t r = blockExclusiveCount(eq, warpSums, tileEq);
+      if (eq && eqTaken + r < needEq) keys[gtTotal + eqTaken + r] = rankKey(key, i);
+      eqTaken += tileEq;
+      if (eqTaken >= needEq && i0 + kTopKThreads < n) {
+        // Every tie needed is taken; finish the keys above the threshold without the ordered count.
+        for (uint32_t j = i0 + kTopKThreads + tid; j < n; j += kTopKThreads) {
+          const uint32_t kj = orderKey(row[j]);
+          if (kj > prefix) keys[atomicAdd(&outPos, 1u)] = rankKey(kj, j);
+        }
+        break;
+      }
+    }
   }
   for (uint32_t i = k + tid; i < kPad; i += kTopKThreads) keys[i] = 0ull;  // ranks below every real key
   __syncthreads();

@@ -292,6 +292,31 @@ void testPq() {
   }
 }
 
+// Device top-k on long rows with heavy ties: scores from a handful of distinct values (every
+// radix bucket crowded, the k-th score shared by thousands), a few distinct values (the k-th
+// bucket needed whole), and all-equal rows, against the CPU's selection of the same scores.
+void testTopKStress() {
+  const size_t n = 70001;
+  for (int pattern = 0; pattern < 3; ++pattern) {
+    std::vector<float> vecs(n);
+    uint64_t x = 0x1234567ull + pattern;
+    for (size_t i = 0; i < n; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      vecs[i] = pattern == 0 ? float(int(x % 7) - 3) : pattern == 1 ? float(x % 1000) * 0.001f : 0.5f;
+    }
+    auto coll = gpu::DeviceFdeCollection::upload(0, ElementType::F32, vecs.data(), n, 1);
+    const float qs[2] = {1.f, -1.f};
+    std::vector<float> out(2 * n);
+    coll->scoreMatrix(qs, 2, out.data());
+    for (size_t k : {size_t(1), size_t(100), size_t(2500), size_t(4096)}) {
+      std::vector<uint32_t> ids(2 * k);
+      std::vector<float> top(2 * k);
+      const size_t kOut = coll->topK(qs, 2, k, ids.data(), top.data());
+      checkTopK(out, 2, n, k, kOut, ids, top, "topK stress pattern " + std::to_string(pattern) + " k=" + std::to_string(k));
+    }
+  }
+}
+
 void testFde() {
   for (uint32_t dim : {1u, 100u, 128u, 1000u, 2100u}) {
     for (size_t n : {size_t(1), size_t(37), size_t(1000)}) {
@@ -560,6 +585,7 @@ int main(int argc, char** argv) {
       testMaxsimShapes();
       testPq();
       testFde();
+      testTopKStress();
       testErrors();
     }
     if (runBench) bench();
