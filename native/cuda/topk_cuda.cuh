@@ -1,7 +1,8 @@
 // Top-k selection over a device-resident score matrix, on the device: one block per query row
 // runs a radix select of up to 4 passes (8-bit digits of an order-preserving u32 key of the
-// score; it stops early once the k-th key's bucket is needed whole) to find the k-th best score, gathers the k winners (ties on the threshold score taken by lower index,
-// in index order), and bitonic-sorts them in shared memory. Ranking = maxsim::ranksAhead:
+// score; it stops early once the k-th key's bucket is needed whole) to find the k-th best
+// score, gathers the k winners (ties on the threshold score taken by lower index, in index
+// order), and bitonic-sorts them in shared memory. Ranking = maxsim::ranksAhead:
 // higher score first, equal scores by lower document index. Only nq * k results leave the GPU.
 #pragma once
 #include <cuda_runtime.h>
