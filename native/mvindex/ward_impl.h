@@ -38,12 +38,43 @@ static inline void gramTile(const float* __restrict x, uint32_t i0, uint32_t j0,
   for (int r = 0; r < R; ++r) std::memcpy(out + size_t(i0 + r) * n + j0, acc[r], cols * sizeof(float));
 }
 
+// dst (8 x 8, row stride dstStride) = transpose of src (8 x 8, row stride srcStride).
+#if defined(__AVX2__) || defined(__AVX512F__)
+static inline void transposeBlock8(const float* __restrict src, size_t srcStride, float* __restrict dst, size_t dstStride) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + size_t(i) * srcStride);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int h = 0; h < 8; h += 4) {
+    r[h] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(dst + size_t(i) * dstStride, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + size_t(i + 4) * dstStride, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+#endif
+
 // static: each TU keeps its own copy (different ISA flags), never one merged by the linker.
 static inline void gramBody(const float* __restrict x, uint32_t n, uint32_t dim, float* __restrict out, float* __restrict xt) {
   const uint32_t npad = gramPaddedCols(n);
+  // xt = xᵀ: whole 8 x 8 blocks through registers in the ISA builds, the ragged rest (and the
+  // zero padding) element by element.
+  uint32_t rows8 = 0, cols8 = 0;
+#if defined(__AVX2__) || defined(__AVX512F__)
+  rows8 = n / 8 * 8;
+  cols8 = dim / 8 * 8;
+  for (uint32_t i0 = 0; i0 < rows8; i0 += 8)
+    for (uint32_t k0 = 0; k0 < cols8; k0 += 8) transposeBlock8(x + size_t(i0) * dim + k0, dim, xt + size_t(k0) * npad + i0, npad);
+#endif
   for (uint32_t k = 0; k < dim; ++k) {
     float* t = xt + size_t(k) * npad;
-    for (uint32_t i = 0; i < n; ++i) t[i] = x[size_t(i) * dim + k];
+    for (uint32_t i = (k < cols8 ? rows8 : 0); i < n; ++i) t[i] = x[size_t(i) * dim + k];
     for (uint32_t i = n; i < npad; ++i) t[i] = 0.f;
   }
   constexpr int R = 4;
@@ -111,16 +142,70 @@ static inline float rowArgMin(const float* __restrict d, const float* __restrict
   return best;
 }
 
-// Mirrors the upper triangle of (n, n) into the lower one, in 32 x 32 blocks so both sides
-// stay in cache.
+// Mirrors the upper triangle of (n, n) into the lower one. The ISA builds move whole 8 x 8
+// blocks through registers (8 loads and 8 contiguous stores instead of 64 strided scalar
+// stores); diagonal blocks and the ragged edge go element by element.
 static inline void mirrorUpper(float* __restrict D, uint32_t n) {
-  constexpr uint32_t B = 32;
-  for (uint32_t i0 = 0; i0 < n; i0 += B)
-    for (uint32_t j0 = i0; j0 < n; j0 += B) {
-      const uint32_t i1 = i0 + B < n ? i0 + B : n, j1 = j0 + B < n ? j0 + B : n;
-      for (uint32_t i = i0; i < i1; ++i)
-        for (uint32_t j = (j0 > i + 1 ? j0 : i + 1); j < j1; ++j) D[size_t(j) * n + i] = D[size_t(i) * n + j];
-    }
+  uint32_t full = 0;  // rows and columns below `full` go by whole off-diagonal blocks
+#if defined(__AVX2__) || defined(__AVX512F__)
+  constexpr uint32_t T = 8;
+  full = n / T * T;
+  for (uint32_t i0 = 0; i0 < full; i0 += T)
+    for (uint32_t j0 = i0 + T; j0 < full; j0 += T) transposeBlock8(D + size_t(i0) * n + j0, n, D + size_t(j0) * n + i0, n);
+  for (uint32_t i0 = 0; i0 < full; i0 += T)  // diagonal blocks
+    for (uint32_t i = i0; i < i0 + T; ++i)
+      for (uint32_t j = i + 1; j < i0 + T; ++j) D[size_t(j) * n + i] = D[size_t(i) * n + j];
+#endif
+  for (uint32_t i = 0; i < n; ++i)  // columns from `full` on (every pair in the plain build)
+    for (uint32_t j = (full > i + 1 ? full : i + 1); j < n; ++j) D[size_t(j) * n + i] = D[size_t(i) * n + j];
+}
+
+// After a merge into `keep`: rows whose cached neighbour was a or b go stale (their cached
+// distance a lower bound); the others take the merged cluster if it is closer than their cached
+// minimum (reducibility says it cannot be, kept for rounding). Branch-free; explicit vector code
+// in the ISA builds, where the compiler's version branched on every element.
+static inline void updateNeighbours(const float* __restrict dk, const float* __restrict mask, uint32_t n, uint32_t a,
+                                    uint32_t b, uint32_t keep, float* __restrict nnDist, uint32_t* __restrict nn,
+                                    uint32_t* __restrict stale) {
+  uint32_t x = 0;
+#if defined(__AVX512F__)
+  const __m512i va = _mm512_set1_epi32(int(a)), vb = _mm512_set1_epi32(int(b)), vk = _mm512_set1_epi32(int(keep));
+  const __m512i one = _mm512_set1_epi32(1);
+  for (; x + 16 <= n; x += 16) {
+    const __m512 c = _mm512_add_ps(_mm512_loadu_ps(dk + x), _mm512_loadu_ps(mask + x));
+    const __m512i cur = _mm512_loadu_si512(nn + x);
+    const __mmask16 lost = _mm512_cmpeq_epi32_mask(cur, va) | _mm512_cmpeq_epi32_mask(cur, vb);
+    const __mmask16 better = _mm512_cmp_ps_mask(c, _mm512_loadu_ps(nnDist + x), _CMP_LT_OQ);
+    _mm512_mask_storeu_ps(nnDist + x, better, c);
+    _mm512_mask_storeu_epi32(nn + x, better & ~lost, vk);
+    const __m512i st = _mm512_loadu_si512(stale + x);
+    _mm512_storeu_si512(stale + x, _mm512_mask_or_epi32(st, lost, st, one));
+  }
+#elif defined(__AVX2__)
+  const __m256i va = _mm256_set1_epi32(int(a)), vb = _mm256_set1_epi32(int(b)), vk = _mm256_set1_epi32(int(keep));
+  const __m256i one = _mm256_set1_epi32(1);
+  for (; x + 8 <= n; x += 8) {
+    const __m256 c = _mm256_add_ps(_mm256_loadu_ps(dk + x), _mm256_loadu_ps(mask + x));
+    const __m256i cur = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(nn + x));
+    const __m256i lost = _mm256_or_si256(_mm256_cmpeq_epi32(cur, va), _mm256_cmpeq_epi32(cur, vb));
+    const __m256 nd = _mm256_loadu_ps(nnDist + x);
+    const __m256 better = _mm256_cmp_ps(c, nd, _CMP_LT_OQ);
+    _mm256_storeu_ps(nnDist + x, _mm256_blendv_ps(nd, c, better));
+    const __m256i take = _mm256_andnot_si256(lost, _mm256_castps_si256(better));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(nn + x),
+                        _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(cur), _mm256_castsi256_ps(vk), _mm256_castsi256_ps(take))));
+    const __m256i st = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(stale + x));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(stale + x), _mm256_or_si256(st, _mm256_and_si256(lost, one)));
+  }
+#endif
+  for (; x < n; ++x) {
+    const float c = dk[x] + mask[x];
+    const uint32_t lost = (nn[x] == a) | (nn[x] == b);
+    const bool better = c < nnDist[x];
+    nnDist[x] = better ? c : nnDist[x];
+    nn[x] = better && !lost ? keep : nn[x];
+    stale[x] |= lost;
+  }
 }
 
 static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& s,
@@ -192,17 +277,7 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
       if (x != keep) D[size_t(x) * n + keep] = Dk[x];
     nnDist[keep] = rowArgMin(Dk, mask, n, &nn[keep]);
     stale[keep] = 0;
-    // Rows whose neighbour was a or b go stale (their cached distance a lower bound); the others
-    // check the merged cluster against their cached minimum, which reducibility says cannot
-    // improve (kept for rounding). Both in one branch-free pass.
-    for (uint32_t x = 0; x < n; ++x) {
-      const float c = Dk[x] + mask[x];
-      const uint32_t lost = (nn[x] == a) | (nn[x] == b);
-      const bool better = c < nnDist[x];
-      nnDist[x] = better ? c : nnDist[x];
-      nn[x] = better && !lost ? keep : nn[x];
-      stale[x] |= lost;
-    }
+    updateNeighbours(Dk, mask, n, a, b, keep, nnDist, nn, stale);
     stale[keep] = 0;
     merges[m] = WardMerge{a, b, best};
   }
