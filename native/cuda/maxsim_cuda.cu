@@ -43,9 +43,10 @@ constexpr size_t kTokenStageBytes = 96 * 1024;       // shared memory for staged
 __device__ __forceinline__ uint32_t word(const void* p) { return *static_cast<const uint32_t*>(p); }
 
 // Per element type: the mma shape's K, the padding that spreads a staged token row over the
-// shared-memory banks (row stride in 32-bit words = 4 mod 8, so the 8 rows one B load touches
-// fall in distinct banks), and fragment loads. A is 16 query rows (row-major, stride ld), B is
-// 8 tokens (row-major (token, dim) = column-major K x 8).
+// shared-memory banks (row stride in 32-bit words = 4 mod 8, so the 8 rows one ldmatrix phase
+// reads fall in distinct banks), the A fragment load (16 query rows, row-major, stride ld) and
+// the mma. B (8 staged tokens, row-major (token, dim) = column-major K x 8) comes from
+// loadBPair below; f32 tokens are rounded to TF32 when staged.
 template <class T> struct MmaOps;
 
 template <class Half> struct HalfMmaOps {
@@ -56,11 +57,6 @@ template <class Half> struct HalfMmaOps {
     a[1] = word(rowG + 8 * ld + 2 * t);
     a[2] = word(rowG + 2 * t + 8);
     a[3] = word(rowG + 8 * ld + 2 * t + 8);
-  }
-  // token g, dims 2t, 2t + 1 and 2t + 8, 2t + 9
-  __device__ static void loadB(uint32_t (&b)[2], const Half* tokenG, int t) {
-    b[0] = word(tokenG + 2 * t);
-    b[1] = word(tokenG + 2 * t + 8);
   }
 };
 
@@ -92,11 +88,6 @@ template <> struct MmaOps<float> {
     a[1] = tf32(rowG[8 * ld + t]);
     a[2] = tf32(rowG[t + 4]);
     a[3] = tf32(rowG[8 * ld + t + 4]);
-  }
-  // token g, dims t and t + 4; the staged tokens were rounded to TF32 when staged
-  __device__ static void loadB(uint32_t (&b)[2], const float* tokenG, int t) {
-    b[0] = word(tokenG + t);
-    b[1] = word(tokenG + t + 4);
   }
   __device__ static void mma(float (&c)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
     asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
