@@ -194,9 +194,10 @@ __device__ __forceinline__ void scoreChunk(const T* const (&rowG)[kTiles], const
 // grid: (ndocs, query groups); block: kWarpsPerBlock warps, each taking kTiles query tiles at a
 // time so every B fragment feeds kTiles mmas; dynamic shared memory: staged tokens
 // (chunk rows rounded up to 16, dimPad + kPad) T, then one float per query tile of the group.
-// layout: docs (rows + 16, dimPad) T; queries (tiles * 16, dimPad) T, each query's rows padded to
-// whole 16-row tiles with zero rows (a zero row's maximum is exactly 0, so it adds nothing);
-// queryTile (nq + 1): first tile of each query; groupQuery (groups + 1): first query of each group.
+// layout: docs (rows, dimPad) T, padding columns zero; queries (tiles * 16, dimPad) T, each
+// query's rows padded to whole 16-row tiles with zero rows (a zero row's maximum is exactly 0,
+// so it adds nothing); queryTile (nq + 1): first tile of each query; groupQuery (groups + 1):
+// first query of each group.
 template <class T, int kTiles>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     maxsimKernel(const T* __restrict__ docs, const uint32_t* __restrict__ docOffsets, uint32_t ndocs,
@@ -317,12 +318,10 @@ class CudaCollection final : public DeviceCollection {
       chunkTokens_ = 16;
     }
     stream_.create();
-    // 16 spare zero rows: the last token tile of the last document may read past its end.
-    const size_t paddedRows = rows + 16;
-    T* docs = docs_.ensure(mulBytes(paddedRows, dimPad_));
+    // The kernel stages exactly a document's rows, so no spare rows past the last document.
+    T* docs = docs_.ensure(mulBytes(rows, dimPad_));
     uint32_t* off = offsets_.ensure(ndocs + 1);
     bytes_ = docs_.bytes() + offsets_.bytes();
-    MAXSIM_CUDA_CHECK(cudaMemsetAsync(docs, 0, paddedRows * dimPad_ * sizeof(T), stream_.get()));
     // Stage in pinned chunks, repacking rows to dimPad.
     const size_t chunkRows = 8192;
     PinnedBuffer<T> stagingBuf;
