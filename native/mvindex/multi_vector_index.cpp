@@ -13,9 +13,6 @@
 namespace maxsim::mvindex {
 namespace {
 
-// Documents encoded per step of add(): bounds the pooled copies alive at once.
-constexpr size_t kAddChunkDocs = 512;
-
 }  // namespace
 
 MultiVectorIndex::MultiVectorIndex(const IndexOptions& o) : options_(o) {
@@ -95,41 +92,37 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
   std::vector<TokenRange> newRanges(n);
   std::vector<DocBound> newBounds(sketch_ ? n : 0);
   try {
-    std::vector<std::vector<float>> pooled;
-    for (size_t c0 = 0; c0 < n; c0 += kAddChunkDocs) {
-      const size_t c1 = std::min(n, c0 + kAddChunkDocs);
-      if (options_.pooling.enabled()) {
-        pooled.assign(c1 - c0, {});
-        parallelFor(c1 - c0, 1, [&](size_t b, size_t e) {
-          for (size_t d = b; d < e; ++d) poolTokens(docs.rows[c0 + d], docs.counts[c0 + d], options_.dim, options_.pooling, pooled[d]);
-        });
-      }
-      for (size_t d = c0; d < c1; ++d) {
-        const uint32_t count = options_.pooling.enabled()
-                                   ? static_cast<uint32_t>(pooled[d - c0].size() / options_.dim)
-                                   : docs.counts[d];
-        newRanges[d] = store_->reserve(count);
-        if (sketch_) newBounds[d].range = sketch_->reserve(count);
-      }
-      // Encode straight from the caller's buffer (or the chunk's pooled rows) into the store.
-      parallelFor(c1 - c0, grainFor(c1 - c0), [&](size_t b, size_t e) {
-        for (size_t d = b; d < e; ++d) {
-          const float* src = options_.pooling.enabled() ? pooled[d].data() : docs.rows[c0 + d];
-          store_->encode(newRanges[c0 + d], src);
-          if (sketch_) {
-            // The sketch bounds what exact search scores: the stored values, which for f16
-            // storage are the rounded ones.
-            thread_local std::vector<float> stored;
-            if (options_.storage != StorageKind::F32) {
-              stored.resize(size_t(newRanges[c0 + d].count) * options_.dim);
-              store_->decode(newRanges[c0 + d], stored.data());
-              src = stored.data();
-            }
-            newBounds[c0 + d] = sketch_->encode(newBounds[c0 + d].range, src);
-          }
-        }
-      });
+    // Pooled sizes are known before pooling, so the batch reserves its ranges first and then
+    // each task pools and encodes a document: the pooled rows stay in that thread's cache and no
+    // per-document copy outlives its encoding.
+    const bool pooling = options_.pooling.enabled();
+    for (size_t d = 0; d < n; ++d) {
+      const uint32_t count = pooledRowCount(docs.counts[d], options_.pooling);
+      newRanges[d] = store_->reserve(count);
+      if (sketch_) newBounds[d].range = sketch_->reserve(count);
     }
+    // Pooling costs O(n^2 d) a document, so those tasks go one document at a time.
+    parallelFor(n, pooling ? 1 : grainFor(n), [&](size_t b, size_t e) {
+      thread_local std::vector<float> pooled, stored;
+      for (size_t d = b; d < e; ++d) {
+        const float* src = docs.rows[d];
+        if (pooling) {
+          poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
+          src = pooled.data();
+        }
+        store_->encode(newRanges[d], src);
+        if (sketch_) {
+          // The sketch bounds what exact search scores: the stored values, which for f16
+          // storage are the rounded ones.
+          if (options_.storage != StorageKind::F32) {
+            stored.resize(size_t(newRanges[d].count) * options_.dim);
+            store_->decode(newRanges[d], stored.data());
+            src = stored.data();
+          }
+          newBounds[d] = sketch_->encode(newBounds[d].range, src);
+        }
+      }
+    });
     ranges_.reserve(ranges_.size() + n);
     alive_.reserve(alive_.size() + n);
     if (sketch_) sketch_->reserveSlots(n);

@@ -2,12 +2,23 @@
 // ward_kernels_avx512.cpp; each includes it and compiles it with its own ISA flags. Everything
 // here is static (internal linkage) so no copy compiled for one ISA is shared with another.
 //
-// Gram, register-blocked: xt = rowsᵀ padded to npad columns, layout (dim, npad). A tile of R output
-// rows × 32 columns keeps its R·32 sums in registers over the whole k loop (fixed-size arrays
-// the compiler maps onto vector registers), so each xt load feeds R FMAs and nothing is
-// written until the tile is done. Only tiles on or above the diagonal are computed; the lower
-// triangle is left to the caller.
+// The distance matrix comes from a Gram of the unit rows, the O(n^2 d) bulk of pooling:
+// D[i][j] = max(g_ii + g_jj - 2 g_ij, 0) on and above the diagonal, the caller mirrors the rest.
+// xt = rowsᵀ, layout (dim, npad), zero past n (npad = wardPaddedCols(n)).
+//
+// AVX-512 build: an 8-row × 32-column micro-kernel with explicit intrinsics. Its 16 zmm
+// accumulators hide the FMA latency at two FMAs per cycle; each k step loads two xt vectors
+// and broadcasts eight row values, so it is FMA-bound, not load-bound. Row blocks start their
+// column tiles at the block's own first row (a multiple of 8), so the only lower-triangle work
+// is inside the 8 × 8 diagonal block, and a row's last tile is 16 columns wide when no more are
+// left. Squared norms g_ii are computed first in the same k order with the same fused
+// multiply-adds as the tile, so the distance conversion happens in registers, no second pass,
+// and two identical rows are at distance exactly 0.
+//
+// Other builds: R rows × 32 columns with fixed-size arrays the compiler maps onto vector
+// registers, 32-aligned tiles, and a conversion pass afterwards.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -19,8 +30,55 @@
 
 static constexpr uint32_t kGramCols = 32;
 
-static inline uint32_t gramPaddedCols(uint32_t n) { return (n + kGramCols - 1) / kGramCols * kGramCols; }
+#if defined(__AVX512F__)
+template <int R, int C>
+static inline void distTile512(const float* __restrict x, uint32_t i0, uint32_t j0, uint32_t n, uint32_t npad, uint32_t dim,
+                               const float* __restrict xt, const float* __restrict sq, float* __restrict out) {
+  __m512 acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+  const float* __restrict xr = x + size_t(i0) * dim;
+  const float* __restrict t = xt + j0;
+  for (uint32_t k = 0; k < dim; ++k, t += npad) {
+    __m512 b[C];
+    for (int c = 0; c < C; ++c) b[c] = _mm512_loadu_ps(t + 16 * c);
+    for (int r = 0; r < R; ++r) {
+      const __m512 a = _mm512_set1_ps(xr[size_t(r) * dim + k]);
+      for (int c = 0; c < C; ++c) acc[r][c] = _mm512_fmadd_ps(a, b[c], acc[r][c]);
+    }
+  }
+  const __m512 zero = _mm512_setzero_ps(), two = _mm512_set1_ps(2.f);
+  for (int c = 0; c < C; ++c) {
+    const uint32_t col = j0 + 16 * c;
+    const uint32_t left = col < n ? n - col : 0;
+    const __mmask16 keep = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+    const __m512 gj = _mm512_loadu_ps(sq + col);
+    for (int r = 0; r < R; ++r) {
+      const __m512 d = _mm512_sub_ps(_mm512_add_ps(_mm512_set1_ps(sq[i0 + r]), gj), _mm512_mul_ps(two, acc[r][c]));
+      _mm512_mask_storeu_ps(out + size_t(i0 + r) * n + col, keep, _mm512_max_ps(d, zero));
+    }
+  }
+}
 
+#ifndef WARD_ROWS
+#define WARD_ROWS 8
+#define WARD_VECS 2
+#endif
+static constexpr int kTileRows = WARD_ROWS, kTileVecs = WARD_VECS;
+template <int R>
+static inline void distRowBlock512(const float* x, uint32_t i0, uint32_t n, uint32_t npad, uint32_t dim, const float* xt,
+                                   const float* sq, float* out) {
+  uint32_t j0 = i0;
+  for (; j0 + 16 * (kTileVecs - 1) < n; j0 += 16 * kTileVecs) distTile512<R, kTileVecs>(x, i0, j0, n, npad, dim, xt, sq, out);
+  if (j0 >= n) return;
+  switch ((n - j0 + 15) / 16) {
+    case 1: distTile512<R, 1>(x, i0, j0, n, npad, dim, xt, sq, out); break;
+    case 2: if constexpr (kTileVecs > 2) distTile512<R, 2>(x, i0, j0, n, npad, dim, xt, sq, out); break;
+    case 3: if constexpr (kTileVecs > 3) distTile512<R, 3>(x, i0, j0, n, npad, dim, xt, sq, out); break;
+    default: break;
+  }
+}
+#else
 template <int R>
 static inline void gramTile(const float* __restrict x, uint32_t i0, uint32_t j0, uint32_t n, uint32_t npad, uint32_t dim,
                             const float* __restrict xt, float* __restrict out) {
@@ -37,6 +95,7 @@ static inline void gramTile(const float* __restrict x, uint32_t i0, uint32_t j0,
   const uint32_t cols = n - j0 < kGramCols ? n - j0 : kGramCols;
   for (int r = 0; r < R; ++r) std::memcpy(out + size_t(i0 + r) * n + j0, acc[r], cols * sizeof(float));
 }
+#endif
 
 // dst (8 x 8, row stride dstStride) = transpose of src (8 x 8, row stride srcStride).
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -60,9 +119,11 @@ static inline void transposeBlock8(const float* __restrict src, size_t srcStride
 }
 #endif
 
+// Fills D's diagonal-and-above with squared Euclidean distances between the rows of x (n, dim).
 // static: each TU keeps its own copy (different ISA flags), never one merged by the linker.
-static inline void gramBody(const float* __restrict x, uint32_t n, uint32_t dim, float* __restrict out, float* __restrict xt) {
-  const uint32_t npad = gramPaddedCols(n);
+static inline void distanceUpper(const float* __restrict x, uint32_t n, uint32_t dim, float* __restrict out, float* __restrict xt) {
+  const uint32_t npad = maxsim::mvindex::wardPaddedCols(n);
+  float* __restrict sq = xt + size_t(npad) * dim;  // layout: (npad), zero past n
   // xt = xᵀ: whole 8 x 8 blocks through registers in the ISA builds, the ragged rest (and the
   // zero padding) element by element.
   uint32_t rows8 = 0, cols8 = 0;
@@ -77,12 +138,55 @@ static inline void gramBody(const float* __restrict x, uint32_t n, uint32_t dim,
     for (uint32_t i = (k < cols8 ? rows8 : 0); i < n; ++i) t[i] = x[size_t(i) * dim + k];
     for (uint32_t i = n; i < npad; ++i) t[i] = 0.f;
   }
+#if defined(__AVX512F__)
+  // g_ii in the tile's own order (k ascending, one fused multiply-add each), 16 rows at a time.
+  for (uint32_t i0 = 0; i0 < npad; i0 += 16) {
+    __m512 acc = _mm512_setzero_ps();
+    for (uint32_t k = 0; k < dim; ++k) {
+      const __m512 v = _mm512_loadu_ps(xt + size_t(k) * npad + i0);
+      acc = _mm512_fmadd_ps(v, v, acc);
+    }
+    _mm512_storeu_ps(sq + i0, acc);
+  }
+  uint32_t i0 = 0;
+  for (; i0 + kTileRows <= n; i0 += kTileRows) distRowBlock512<kTileRows>(x, i0, n, npad, dim, xt, sq, out);
+  switch (n - i0) {
+    case 15: if constexpr (kTileRows > 15) distRowBlock512<15>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 14: if constexpr (kTileRows > 14) distRowBlock512<14>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 13: if constexpr (kTileRows > 13) distRowBlock512<13>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 12: if constexpr (kTileRows > 12) distRowBlock512<12>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 11: if constexpr (kTileRows > 11) distRowBlock512<11>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 10: if constexpr (kTileRows > 10) distRowBlock512<10>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 9: if constexpr (kTileRows > 9) distRowBlock512<9>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 8: if constexpr (kTileRows > 8) distRowBlock512<8>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 7: distRowBlock512<7>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 6: distRowBlock512<6>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 5: distRowBlock512<5>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 4: distRowBlock512<4>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 3: distRowBlock512<3>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 2: distRowBlock512<2>(x, i0, n, npad, dim, xt, sq, out); break;
+    case 1: distRowBlock512<1>(x, i0, n, npad, dim, xt, sq, out); break;
+    default: break;
+  }
+#else
   constexpr int R = 4;
   uint32_t i0 = 0;
   for (; i0 + R <= n; i0 += R)
     for (uint32_t j0 = i0 / kGramCols * kGramCols; j0 < n; j0 += kGramCols) gramTile<R>(x, i0, j0, n, npad, dim, xt, out);
   for (; i0 < n; ++i0)
     for (uint32_t j0 = i0 / kGramCols * kGramCols; j0 < n; j0 += kGramCols) gramTile<1>(x, i0, j0, n, npad, dim, xt, out);
+  // The diagonal (squared norms) goes to a contiguous row first so the conversion loop is
+  // unit-stride and vectorises.
+  for (uint32_t i = 0; i < n; ++i) sq[i] = out[size_t(i) * n + i];
+  for (uint32_t i = 0; i < n; ++i) {
+    const float gii = sq[i];
+    float* __restrict row = out + size_t(i) * n;
+    for (uint32_t j = i + 1; j < n; ++j) {
+      const float d = gii + sq[j] - 2.f * row[j];
+      row[j] = d > 0.f ? d : 0.f;
+    }
+  }
+#endif
 }
 
 namespace maxsim::mvindex {
@@ -214,19 +318,7 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   // layout: D (n, n) row-major, symmetric; squared Euclidean between unit rows, +inf on the
   // diagonal so a row's minimum is never itself.
   float* __restrict D = s.dist;
-  gramBody(unit, n, dim, D, s.transposed);
-  // The diagonal (squared norms) goes to a contiguous scratch row first so the conversion
-  // loop below is unit-stride and vectorises.
-  float* __restrict diag = s.size;
-  for (uint32_t i = 0; i < n; ++i) diag[i] = D[size_t(i) * n + i];
-  for (uint32_t i = 0; i < n; ++i) {
-    const float gii = diag[i];
-    float* __restrict row = D + size_t(i) * n;
-    for (uint32_t j = i + 1; j < n; ++j) {
-      const float d = gii + diag[j] - 2.f * row[j];
-      row[j] = d > 0.f ? d : 0.f;
-    }
-  }
+  distanceUpper(unit, n, dim, D, s.transposed);
   for (uint32_t i = 0; i < n; ++i) D[size_t(i) * n + i] = kInf;
   mirrorUpper(D, n);
 

@@ -17,7 +17,7 @@ struct WardMerge {
 
 // Buffers sized by the caller.
 struct WardBuffers {
-  float* transposed;  // gram scratch: (dim, ceil(n/32)*32)
+  float* transposed;  // gram scratch: xt (dim, npad), then squared norms (npad); npad = wardPaddedCols(n)
   float* dist;        // (n, n)
   float* size;        // (n)
   float* mask;        // (n)
@@ -26,7 +26,10 @@ struct WardBuffers {
   uint32_t* stale;    // (n)
 };
 
-inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t((n + 31) / 32 * 32) * dim; }
+// Room for a 32-column tile starting at any multiple of 8 below n (and for the 32-aligned tiles
+// of the plain build), all of it zero past n.
+inline uint32_t wardPaddedCols(uint32_t n) { return (n + 15) / 16 * 16 + 16; }
+inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t(wardPaddedCols(n)) * (size_t(dim) + 1); }
 
 // Writes the first n - k merges of greedy Ward agglomeration of `unit` (n, dim), cheapest
 // first: after them exactly k clusters remain.
