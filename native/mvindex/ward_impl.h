@@ -60,23 +60,12 @@ static inline void distTile512(const float* __restrict x, uint32_t i0, uint32_t 
   }
 }
 
-#ifndef WARD_ROWS
-#define WARD_ROWS 8
-#define WARD_VECS 2
-#endif
-static constexpr int kTileRows = WARD_ROWS, kTileVecs = WARD_VECS;
 template <int R>
 static inline void distRowBlock512(const float* x, uint32_t i0, uint32_t n, uint32_t npad, uint32_t dim, const float* xt,
                                    const float* sq, float* out) {
   uint32_t j0 = i0;
-  for (; j0 + 16 * (kTileVecs - 1) < n; j0 += 16 * kTileVecs) distTile512<R, kTileVecs>(x, i0, j0, n, npad, dim, xt, sq, out);
-  if (j0 >= n) return;
-  switch ((n - j0 + 15) / 16) {
-    case 1: distTile512<R, 1>(x, i0, j0, n, npad, dim, xt, sq, out); break;
-    case 2: if constexpr (kTileVecs > 2) distTile512<R, 2>(x, i0, j0, n, npad, dim, xt, sq, out); break;
-    case 3: if constexpr (kTileVecs > 3) distTile512<R, 3>(x, i0, j0, n, npad, dim, xt, sq, out); break;
-    default: break;
-  }
+  for (; j0 + 16 < n; j0 += 32) distTile512<R, 2>(x, i0, j0, n, npad, dim, xt, sq, out);
+  if (j0 < n) distTile512<R, 1>(x, i0, j0, n, npad, dim, xt, sq, out);
 }
 #else
 template <int R>
@@ -149,16 +138,8 @@ static inline void distanceUpper(const float* __restrict x, uint32_t n, uint32_t
     _mm512_storeu_ps(sq + i0, acc);
   }
   uint32_t i0 = 0;
-  for (; i0 + kTileRows <= n; i0 += kTileRows) distRowBlock512<kTileRows>(x, i0, n, npad, dim, xt, sq, out);
+  for (; i0 + 8 <= n; i0 += 8) distRowBlock512<8>(x, i0, n, npad, dim, xt, sq, out);
   switch (n - i0) {
-    case 15: if constexpr (kTileRows > 15) distRowBlock512<15>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 14: if constexpr (kTileRows > 14) distRowBlock512<14>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 13: if constexpr (kTileRows > 13) distRowBlock512<13>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 12: if constexpr (kTileRows > 12) distRowBlock512<12>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 11: if constexpr (kTileRows > 11) distRowBlock512<11>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 10: if constexpr (kTileRows > 10) distRowBlock512<10>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 9: if constexpr (kTileRows > 9) distRowBlock512<9>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 8: if constexpr (kTileRows > 8) distRowBlock512<8>(x, i0, n, npad, dim, xt, sq, out); break;
     case 7: distRowBlock512<7>(x, i0, n, npad, dim, xt, sq, out); break;
     case 6: distRowBlock512<6>(x, i0, n, npad, dim, xt, sq, out); break;
     case 5: distRowBlock512<5>(x, i0, n, npad, dim, xt, sq, out); break;
@@ -329,22 +310,42 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   // stays a lower bound of its true nearest distance: x is only marked stale, and its row is
   // rescanned if and when that bound comes out as the global minimum. Dead clusters are
   // hidden by `mask` (+inf) at scan time.
+  //
+  // A merge rewrites only the kept cluster's row, not its column: n scattered stores a merge
+  // (one cache line each) cost more than all the rest of the merge. Instead a row is brought
+  // up to date when it is read (as a merge's pair, or rescanned): `synced[r]` is the merge
+  // step its row is current up to, and for each later merge s, d(r, keep_s) is copied from
+  // keep_s's row, which that merge wrote. Rows of dead clusters are never read again, and
+  // many live rows are never read at all, so most of those copies never happen.
   float* __restrict sz = s.size;
   float* __restrict mask = s.mask;
   float* __restrict nnDist = s.nnDist;
   uint32_t* __restrict nn = s.nn;
   uint32_t* __restrict stale = s.stale;
+  uint32_t* __restrict synced = s.synced;
   for (uint32_t i = 0; i < n; ++i) {
     sz[i] = 1.f;
     mask[i] = 0.f;
     stale[i] = 0;
+    synced[i] = 0;
   }
+  const auto syncRow = [&](uint32_t r, uint32_t step) {
+    float* __restrict row = D + size_t(r) * n;
+    // Branch-free: keep_t is never r itself (r's own merge left synced[r] past t), and a
+    // copy into a dead cluster's column is harmless, as that column is masked from then on.
+    for (uint32_t t = synced[r]; t < step; ++t) {
+      const uint32_t c = merges[t].a < merges[t].b ? merges[t].a : merges[t].b;
+      row[c] = D[size_t(c) * n + r];
+    }
+    synced[r] = step;
+  };
   for (uint32_t i = 0; i < n; ++i) nnDist[i] = rowArgMin(D + size_t(i) * n, mask, n, &nn[i]);
   const uint32_t steps = n > k ? n - k : 0;
   for (uint32_t m = 0; m < steps; ++m) {
     uint32_t a;
     float best = rowArgMin(nnDist, mask, n, &a);
     while (stale[a]) {  // a lower bound came out on top: make it exact and look again
+      syncRow(a, m);
       nnDist[a] = rowArgMin(D + size_t(a) * n, mask, n, &nn[a]);
       stale[a] = 0;
       best = rowArgMin(nnDist, mask, n, &a);
@@ -352,6 +353,8 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
     const uint32_t b = nn[a];
     const uint32_t keep = a < b ? a : b, gone = a < b ? b : a;
     const float na = sz[a], nb = sz[b];
+    syncRow(keep, m);
+    syncRow(gone, m);
     // Lance–Williams for Ward on squared distances, written in place over the kept cluster's
     // row (each element reads both rows at x before writing x, so it vectorises).
     float* __restrict Dk = D + size_t(keep) * n;
@@ -364,9 +367,7 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
     Dk[keep] = kInf;
     sz[keep] = na + nb;
     mask[gone] = kInf;
-    // The kept cluster's column, so every row stays current (dead rows are never read again).
-    for (uint32_t x = 0; x < n; ++x)
-      if (x != keep) D[size_t(x) * n + keep] = Dk[x];
+    synced[keep] = m + 1;
     nnDist[keep] = rowArgMin(Dk, mask, n, &nn[keep]);
     stale[keep] = 0;
     updateNeighbours(Dk, mask, n, a, b, keep, nnDist, nn, stale);

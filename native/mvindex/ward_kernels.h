@@ -24,6 +24,7 @@ struct WardBuffers {
   float* nnDist;      // (n)
   uint32_t* nn;       // (n)
   uint32_t* stale;    // (n)
+  uint32_t* synced;   // (n)
 };
 
 // Room for a 32-column tile starting at any multiple of 8 below n (and for the 32-aligned tiles
