@@ -28,7 +28,7 @@ uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
 // Scratch reused across documents on one thread: the distance matrix dominates.
 struct PoolScratch {
   std::vector<float> unit, transposed, dist, size, mask, nnDist;
-  std::vector<uint32_t> nn, stale, synced, parent, label;
+  std::vector<uint32_t> nn, stale, synced, keeps, parent, label;
   std::vector<WardMerge> merges;
 };
 
@@ -73,8 +73,9 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   s.nn.resize(n);
   s.stale.resize(n);
   s.synced.resize(n);
+  s.keeps.resize(n);
   s.merges.resize(n - k);
-  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data(), s.stale.data(), s.synced.data()};
+  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data(), s.stale.data(), s.synced.data(), s.keeps.data()};
   wardMerges(s.unit.data(), n, dim, k, buf, s.merges.data());
 
   // The n - k greedy merges leave exactly the k clusters of the cut.

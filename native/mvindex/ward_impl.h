@@ -293,6 +293,53 @@ static inline void updateNeighbours(const float* __restrict dk, const float* __r
   }
 }
 
+#if defined(__AVX512F__)
+// The AVX-512 build does a merge's three passes over the kept row in one: the Lance-Williams
+// update (+inf at `keep`), its minimum (lowest index on a tie, as rowArgMin), and
+// updateNeighbours. Returns the row's minimum and writes its index to *at; the caller then sets
+// keep's own neighbour state, which the pass may have marked.
+static inline float mergeRows512(float* __restrict Dk, const float* __restrict Do, const float* __restrict sz,
+                                 const float* __restrict mask, uint32_t n, float nk, float no, float best, uint32_t a,
+                                 uint32_t b, uint32_t keep, float* __restrict nnDist, uint32_t* __restrict nn,
+                                 uint32_t* __restrict stale, uint32_t* at) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const __m512 vnk = _mm512_set1_ps(nk), vno = _mm512_set1_ps(no), vbest = _mm512_set1_ps(best);
+  const __m512 vtot = _mm512_set1_ps(nk + no), inf = _mm512_set1_ps(kInf);
+  const __m512i va = _mm512_set1_epi32(int(a)), vb = _mm512_set1_epi32(int(b)), vk = _mm512_set1_epi32(int(keep));
+  const __m512i one = _mm512_set1_epi32(1), step = _mm512_set1_epi32(16);
+  __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512 minV = inf;
+  __m512i minI = _mm512_set1_epi32(-1);
+  uint32_t x = 0;
+  for (; x < n; x += 16, idx = _mm512_add_epi32(idx, step)) {
+    const __mmask16 live = n - x >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - x)) - 1u);
+    const __m512 nx = _mm512_maskz_loadu_ps(live, sz + x);
+    const __m512 dk = _mm512_maskz_loadu_ps(live, Dk + x), dO = _mm512_maskz_loadu_ps(live, Do + x);
+    __m512 v = _mm512_mul_ps(_mm512_add_ps(vnk, nx), dk);
+    v = _mm512_fmadd_ps(_mm512_add_ps(vno, nx), dO, v);
+    v = _mm512_fnmadd_ps(nx, vbest, v);
+    v = _mm512_div_ps(v, _mm512_add_ps(vtot, nx));
+    v = _mm512_mask_mov_ps(v, _mm512_cmpeq_epi32_mask(idx, vk), inf);
+    _mm512_mask_storeu_ps(Dk + x, live, v);
+    const __m512 c = _mm512_mask_add_ps(inf, live, v, _mm512_maskz_loadu_ps(live, mask + x));
+    const __mmask16 lt = _mm512_cmp_ps_mask(c, minV, _CMP_LT_OQ);
+    minV = _mm512_mask_mov_ps(minV, lt, c);
+    minI = _mm512_mask_mov_epi32(minI, lt, idx);
+    const __m512i cur = _mm512_maskz_loadu_epi32(live, nn + x);
+    const __mmask16 lost = live & (_mm512_cmpeq_epi32_mask(cur, va) | _mm512_cmpeq_epi32_mask(cur, vb));
+    const __mmask16 better = live & _mm512_cmp_ps_mask(c, _mm512_maskz_loadu_ps(live, nnDist + x), _CMP_LT_OQ);
+    _mm512_mask_storeu_ps(nnDist + x, better, c);
+    _mm512_mask_storeu_epi32(nn + x, better & ~lost, vk);
+    const __m512i st = _mm512_maskz_loadu_epi32(live, stale + x);
+    _mm512_mask_storeu_epi32(stale + x, live, _mm512_mask_or_epi32(st, lost, st, one));
+  }
+  const float lowest = _mm512_reduce_min_ps(minV);
+  const __mmask16 eq = _mm512_cmp_ps_mask(minV, _mm512_set1_ps(lowest), _CMP_EQ_OQ);
+  *at = lowest < kInf ? static_cast<uint32_t>(_mm512_mask_reduce_min_epu32(eq, minI)) : 0xffffffffu;
+  return lowest;
+}
+#endif
+
 static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& s,
                             WardMerge* merges) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -323,6 +370,7 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   uint32_t* __restrict nn = s.nn;
   uint32_t* __restrict stale = s.stale;
   uint32_t* __restrict synced = s.synced;
+  uint32_t* __restrict keeps = s.keeps;  // keeps[t]: the cluster merge t kept
   for (uint32_t i = 0; i < n; ++i) {
     sz[i] = 1.f;
     mask[i] = 0.f;
@@ -333,10 +381,8 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
     float* __restrict row = D + size_t(r) * n;
     // Branch-free: keep_t is never r itself (r's own merge left synced[r] past t), and a
     // copy into a dead cluster's column is harmless, as that column is masked from then on.
-    for (uint32_t t = synced[r]; t < step; ++t) {
-      const uint32_t c = merges[t].a < merges[t].b ? merges[t].a : merges[t].b;
-      row[c] = D[size_t(c) * n + r];
-    }
+    uint32_t t = synced[r];
+    for (; t < step; ++t) row[keeps[t]] = D[size_t(keeps[t]) * n + r];
     synced[r] = step;
   };
   for (uint32_t i = 0; i < n; ++i) nnDist[i] = rowArgMin(D + size_t(i) * n, mask, n, &nn[i]);
@@ -360,18 +406,23 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
     float* __restrict Dk = D + size_t(keep) * n;
     const float* __restrict Do = D + size_t(gone) * n;
     const float nk = keep == a ? na : nb, no = keep == a ? nb : na;
+    mask[gone] = kInf;
+    synced[keep] = m + 1;
+#if defined(__AVX512F__)
+    nnDist[keep] = mergeRows512(Dk, Do, sz, mask, n, nk, no, best, a, b, keep, nnDist, nn, stale, &nn[keep]);
+    sz[keep] = na + nb;
+#else
     for (uint32_t x = 0; x < n; ++x) {
       const float nx = sz[x];
       Dk[x] = ((nk + nx) * Dk[x] + (no + nx) * Do[x] - nx * best) / (na + nb + nx);
     }
     Dk[keep] = kInf;
     sz[keep] = na + nb;
-    mask[gone] = kInf;
-    synced[keep] = m + 1;
     nnDist[keep] = rowArgMin(Dk, mask, n, &nn[keep]);
-    stale[keep] = 0;
     updateNeighbours(Dk, mask, n, a, b, keep, nnDist, nn, stale);
+#endif
     stale[keep] = 0;
+    keeps[m] = keep;
     merges[m] = WardMerge{a, b, best};
   }
 }

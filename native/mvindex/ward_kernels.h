@@ -25,6 +25,7 @@ struct WardBuffers {
   uint32_t* nn;       // (n)
   uint32_t* stale;    // (n)
   uint32_t* synced;   // (n)
+  uint32_t* keeps;    // (n)
 };
 
 // Room for a 32-column tile starting at any multiple of 8 below n (and for the 32-aligned tiles
