@@ -1,13 +1,13 @@
 // MultiVectorIndex on SciFact-GloVe (5,183 documents, ~1M tokens of 100-d GloVe, 300 queries):
 // per storage, add time, bytes per token, exact search latency on 1 and 2 threads and nDCG@10;
-// pooling's cost at add time; and, in the same run, LanceDB's flat multi-vector search over the
+// and, in the same run, LanceDB's flat multi-vector search over the
 // same documents (QPS and recall@10 against our exact f32 results; a sample of queries only,
 // because it takes about a second per query).
 //
 //   npm run bench:index            (env: MVBENCH_LATENCY_QUERIES, MVBENCH_LANCE_QUERIES,
 //                                   MVBENCH_ONLY=f32,pq,residual to run only those storages)
 import * as fs from 'fs';
-import { MultiVectorIndex, loadSciFactGlove, ndcgAtK, recallAtK, setThreads, capabilities, measurePeakGflops, poolTokens } from '../dist/index.js';
+import { MultiVectorIndex, loadSciFactGlove, ndcgAtK, recallAtK, setThreads, capabilities } from '../dist/index.js';
 import { peerVersion } from './lib/peers.mjs';
 
 const LATENCY_QUERIES = Number(process.env.MVBENCH_LATENCY_QUERIES ?? 60);
@@ -39,20 +39,6 @@ function timeAdd(options) {
   const t = process.hrtime.bigint();
   ix.add(d.ids, d.tokens, d.offsets);
   return { ix, ms: Number(process.hrtime.bigint() - t) / 1e6 };
-}
-
-// Pooling's cost at add time, measured first: a sub-second add is mostly page faults and memory
-// traffic, and on a VM whose freed pages go back to the host, re-touching memory gets several
-// times slower once the process has churned through a few GB (as the storage loop below does);
-// so these adds run before anything else, interleaved round by round, best of 5 each.
-const only = process.env.MVBENCH_ONLY?.split(',');
-let poolingAdds = null;
-if (!only || (only.includes('f32') && only.includes('int8'))) {
-  poolingAdds = new Map();
-  const kinds = [['f32', { storage: 'f32' }], ['f32 + pool×2', { storage: 'f32', poolFactor: 2 }],
-    ['int8', { storage: 'int8' }], ['int8 + pool×2', { storage: 'int8', poolFactor: 2 }]];
-  for (let r = 0; r < 5; r++)
-    for (const [label, options] of kinds) poolingAdds.set(label, Math.min(poolingAdds.get(label) ?? Infinity, timeAdd(options).ms));
 }
 
 const rows = [];
@@ -92,35 +78,7 @@ console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows)
   console.log(`| ${r.label} | ${r.bpt} | ${r.tokens} | ${fmt(r.totalMB)} | ${fmt(r.addMs, 0)} | ${fmt(r.one)} | ${fmt(r.two)} | ${fmt(r.batchQps)} | ${r.ndcg.toFixed(4)} | ${r.recall.toFixed(3)} |`);
 console.log('');
-const pooled = rows.find((r) => r.label === 'f32 + pool×2');
-if (poolingAdds) {
-  const ratio = (a, b) => `${fmt(poolingAdds.get(a), 0)} ms vs ${fmt(poolingAdds.get(b), 0)} ms (×${fmt(poolingAdds.get(a) / poolingAdds.get(b), 2)})`;
-  console.log(`Pooling ×2 add time (2 threads, interleaved, best of 5): f32 ${ratio('f32 + pool×2', 'f32')}; int8 ${ratio('int8 + pool×2', 'int8')}`);
-}
-if (pooled) {
-  // What pooling costs against what it must cost: its Gram (the O(n² d) part, one triangle of
-  // each document's unit-row dot products) at this core's FMA peak, measured now, is a floor no
-  // exact Ward can go under; poolTokens on one thread shows how close the whole of it gets.
-  setThreads(1);
-  const peak = Math.max(measurePeakGflops(0.3), measurePeakGflops(0.3));
-  let gramFlop = 0;
-  for (let i = 0; i < nDocs; i++) {
-    const n = d.offsets[i + 1] - d.offsets[i];
-    gramFlop += n * (n + 1) * dim;  // n(n+1)/2 dot products of dim multiply-adds
-  }
-  const doc = (i) => d.tokens.subarray(d.offsets[i] * dim, d.offsets[i + 1] * dim);
-  for (let i = 0; i < nDocs; i += 97) poolTokens(doc(i), dim, 2);  // warm-up
-  let poolMs = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < nDocs; i++) poolTokens(doc(i), dim, 2);
-    poolMs = Math.min(poolMs, Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  setThreads(cores);
-  const floorMs = (gramFlop / 1e9 / (peak * cores)) * 1000;
-  console.log(`Pooling floor: the Gram alone is ${fmt(gramFlop / 1e9, 1)} GFLOP; at this core's FMA peak (${fmt(peak, 1)} GFLOP/s, measured now) × ${cores} threads that is ≥ ${fmt(floorMs, 0)} ms, against plain adds of ${fmt(poolingAdds?.get('f32') ?? f32.addMs, 0)} ms (f32)${poolingAdds ? ` and ${fmt(poolingAdds.get('int8'), 0)} ms (int8)` : ''}.`);
-  console.log(`poolTokens over every document, 1 thread: ${fmt(poolMs, 0)} ms (best of 3); its Gram at peak alone would be ${fmt((100 * gramFlop) / 1e9 / (poolMs / 1000) / peak, 0)}% of that.`);
-}
+console.log('Pooling ×2 add time against the plain add: npm run bench:pooling (interleaved adds, two data sets, the Gram floor).');
 console.log('');
 // LanceDB, same documents and queries, flat multi-vector search (MVBENCH_LANCE_QUERIES=0 skips it).
 if (LANCE_QUERIES > 0) {
