@@ -81,9 +81,9 @@ Napi::Object searchResult(Napi::Env env, const uint64_t* ids, const float* score
 class AddWorker : public Napi::AsyncProgressWorker<size_t> {
  public:
   AddWorker(Napi::Env env, const Napi::CallbackInfo& info, std::shared_ptr<HnswIndex> index, const float* v,
-            const uint64_t* ids, size_t n, bool upsert, Napi::Value onProgress)
+            const uint64_t* ids, size_t n, bool upsert, Napi::Value onProgress, std::function<void(Napi::Env)> onDone)
       : Napi::AsyncProgressWorker<size_t>(env, "maxsim.hnsw.add"), deferred_(Napi::Promise::Deferred::New(env)),
-        index_(std::move(index)), v_(v), ids_(ids), n_(n), upsert_(upsert) {
+        index_(std::move(index)), v_(v), ids_(ids), n_(n), upsert_(upsert), onDone_(std::move(onDone)) {
     for (size_t i = 0; i < info.Length(); ++i)
       if (info[i].IsObject()) keep_.push_back(Napi::Persistent(info[i]));
     if (onProgress.IsFunction()) progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
@@ -118,8 +118,12 @@ class AddWorker : public Napi::AsyncProgressWorker<size_t> {
       // A throwing progress callback must not take the insert down; the error is dropped.
     }
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnOK() override {
+    onDone_(Env());
+    deferred_.Resolve(Env().Undefined());
+  }
   void OnError(const Napi::Error& e) override {
+    onDone_(Env());  // a failed batch may still have inserted part of itself
     deferred_.Reject(makeError(Env(), code_.empty() ? codes::kInternal : code_, e.Message()).Value());
   }
 
@@ -132,6 +136,7 @@ class AddWorker : public Napi::AsyncProgressWorker<size_t> {
   const uint64_t* ids_;
   size_t n_;
   bool upsert_;
+  std::function<void(Napi::Env)> onDone_;
   std::string code_;
 };
 
@@ -194,11 +199,27 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
         index_ = std::make_shared<HnswIndex>(p);
       }
       tagObject(env, info.This().As<Napi::Object>(), kHnswTag);
+      reportMemory(env);
       return env.Undefined();
     });
   }
+  ~NativeHnsw() override { memory_.set(Env(), 0); }
 
  private:
+  // After construction and after every call that changes what the index holds.
+  void reportMemory(Napi::Env env) {
+    if (index_) memory_.set(env, index_->heapBytes());
+  }
+  static void reportMemory(const Napi::CallbackInfo& info) {
+    unwrapTagged<NativeHnsw>(info, kHnswTag, "HnswIndex")->reportMemory(info.Env());
+  }
+  // For an async call: a callback for the main thread, holding the JS object (and with it this
+  // wrapper) alive until the call is done.
+  static std::function<void(Napi::Env)> reportLater(const Napi::CallbackInfo& info) {
+    auto self = std::make_shared<Napi::ObjectReference>(Napi::Persistent(info.This().As<Napi::Object>()));
+    return [self](Napi::Env env) { Napi::ObjectWrap<NativeHnsw>::Unwrap(self->Value())->reportMemory(env); };
+  }
+
   static HnswIndex& self(const Napi::CallbackInfo& info) {
     return *unwrapTagged<NativeHnsw>(info, kHnswTag, "HnswIndex")->index_;
   }
@@ -227,6 +248,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       HnswIndex& idx = self(info);
       Batch b = batchArg(info, idx);
       idx.add(b.v, b.ids, b.n);
+      reportMemory(info);
       return info.Env().Undefined();
     });
   }
@@ -235,6 +257,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       HnswIndex& idx = self(info);
       Batch b = batchArg(info, idx);
       idx.upsert(b.v, b.ids, b.n);
+      reportMemory(info);
       return info.Env().Undefined();
     });
   }
@@ -244,7 +267,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       Batch b = batchArg(info, *idx);
       Napi::Value cb = info.Length() > 2 ? info[2] : info.Env().Undefined();
       if (!cb.IsUndefined() && !cb.IsFunction()) throwInvalid(info.Env(), "onProgress must be a function");
-      auto* w = new AddWorker(info.Env(), info, idx, b.v, b.ids, b.n, upsert, cb);
+      auto* w = new AddWorker(info.Env(), info, idx, b.v, b.ids, b.n, upsert, cb, reportLater(info));
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
@@ -257,7 +280,9 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
     return guard(info, [&]() -> Napi::Value {
       HnswIndex& idx = self(info);
       auto ids = typedArrayArg<uint64_t>(info, 0, napi_biguint64_array, "ids");
-      return Napi::Number::New(info.Env(), double(idx.remove(ids.data, ids.length)));
+      const size_t removed = idx.remove(ids.data, ids.length);
+      reportMemory(info);
+      return Napi::Number::New(info.Env(), double(removed));
     });
   }
   Napi::Value RemoveAsync(const Napi::CallbackInfo& info) {
@@ -267,7 +292,10 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       auto removed = std::make_shared<size_t>(0);
       auto* w = new PromiseWorker(
           info.Env(), info, [idx, ids, removed] { *removed = idx->remove(ids.data, ids.length); },
-          [removed](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, double(*removed)); });
+          [removed, done = reportLater(info)](Napi::Env env) -> Napi::Value {
+            done(env);
+            return Napi::Number::New(env, double(*removed));
+          });
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
@@ -502,6 +530,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
   Napi::Value Compact(const Napi::CallbackInfo& info) {
     return guard(info, [&]() -> Napi::Value {
       self(info).compact();
+      reportMemory(info);
       return info.Env().Undefined();
     });
   }
@@ -509,7 +538,10 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
     return guard(info, [&]() -> Napi::Value {
       auto idx = shared(info);
       auto* w = new PromiseWorker(info.Env(), info, [idx] { idx->compact(); },
-                                  [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+                                  [done = reportLater(info)](Napi::Env env) -> Napi::Value {
+                                    done(env);
+                                    return env.Undefined();
+                                  });
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
@@ -521,6 +553,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       auto v = typedArrayArg<float>(info, 0, napi_float32_array, "sample");
       if (v.length % idx.dim()) throwInvalid(info.Env(), "sample length is not a multiple of dim");
       idx.train(v.data, v.length / idx.dim());
+      reportMemory(info);
       return info.Env().Undefined();
     });
   }
@@ -532,7 +565,10 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       const float* data = v.data;
       const size_t n = v.length / idx->dim();
       auto* w = new PromiseWorker(info.Env(), info, [idx, data, n] { idx->train(data, n); },
-                                  [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+                                  [done = reportLater(info)](Napi::Env env) -> Napi::Value {
+                                    done(env);
+                                    return env.Undefined();
+                                  });
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
@@ -546,6 +582,7 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
   }
 
   std::shared_ptr<HnswIndex> index_;
+  ExternalMemory memory_;
 };
 
 Napi::Value loadedHandle(Napi::Env env, std::shared_ptr<HnswIndex> idx) {

@@ -31,20 +31,11 @@ class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
  public:
   static Napi::Function define(Napi::Env env);
   explicit IndexWrap(const Napi::CallbackInfo& info);
-  ~IndexWrap() override {
-    if (reportedBytes != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reportedBytes);
-  }
-  // Tells V8 how much native memory this object holds, so that an index dropped by JS is
-  // collected as promptly as its size deserves (a 400 MB index is otherwise a small object to
-  // the collector, and dropped ones pile up). Mapped files are not counted: the OS can evict them.
-  void reportMemory(Napi::Env env) {
-    const mvindex::IndexStats s = index->stats();
-    const int64_t now = s.mapped ? 0 : static_cast<int64_t>(s.allocatedBytes);
-    if (now != reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(env, now - reportedBytes);
-    reportedBytes = now;
-  }
+  ~IndexWrap() override { memory.set(Env(), 0); }
+  // After construction and after every call that changes what the index holds.
+  void reportMemory(Napi::Env env) { memory.set(env, index->heapBytes()); }
   std::shared_ptr<MultiVectorIndex> index;
-  int64_t reportedBytes = 0;
+  ExternalMemory memory;
 };
 
 std::shared_ptr<MultiVectorIndex> self(const Napi::CallbackInfo& info) {

@@ -71,6 +71,21 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::string code_;
 };
 
+// Native memory a wrapped object holds, reported to V8 (napi_adjust_external_memory) so that an
+// object JS drops is collected as promptly as its size deserves: to the collector a multi-GB
+// index is otherwise a small object, and dropped ones pile up. Main thread only.
+class ExternalMemory {
+ public:
+  void set(Napi::Env env, size_t bytes) {
+    const int64_t now = static_cast<int64_t>(bytes);
+    if (now != reported_) Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_);
+    reported_ = now;
+  }
+
+ private:
+  int64_t reported_ = 0;
+};
+
 // Type tags (napi_type_tag_object): every wrapped native object is tagged at construction, and
 // every method checks the tag of `this` before unwrapping, so a method called on the wrong
 // object throws ERR_INVALID_ARGUMENT instead of reading foreign memory.

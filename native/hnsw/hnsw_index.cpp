@@ -640,6 +640,13 @@ bool HnswIndex::getVector(uint64_t id, float* out) const {
   return true;
 }
 
+size_t HnswIndex::heapBytes() const {
+  SharedGrowLock grow(growGate_, growMutex_);
+  if (readOnly_) return 0;  // a mapped file: pages the OS can evict
+  const size_t codec = trained_.load(std::memory_order_acquire) ? codec_->stateBytes() : 0;
+  return capacity_ * (codeStride_ + level0Stride_ * 4 + 8 + 1 + 1 + sizeof(void*)) + codec;
+}
+
 HnswStats HnswIndex::stats() const {
   SharedGrowLock grow(growGate_, growMutex_);
   std::shared_lock<std::shared_mutex> g(labelMutex_);

@@ -122,6 +122,9 @@ class HnswIndex {
   // Writes the stored vector (decoded; normalised for cosine). False when the id is absent.
   bool getVector(uint64_t id, float* out) const;
   HnswStats stats() const;
+  // The capacity-sized arrays (codes, level-0 links, labels) and the codec, in O(1); stats()
+  // also walks every slot's upper levels. What the binding reports to V8 after each change.
+  size_t heapBytes() const;
 
   // Rebuilds the graph from live vectors (drops tombstones, renumbers slots).
   void compact();

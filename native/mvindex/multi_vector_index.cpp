@@ -321,6 +321,11 @@ IndexStats MultiVectorIndex::stats() const {
   return s;
 }
 
+size_t MultiVectorIndex::heapBytes() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return store_->borrowed() ? 0 : store_->allocatedBytes();
+}
+
 void MultiVectorIndex::setSearchDefaults(const CandidateParams& p) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   options_.searchDefaults = p;

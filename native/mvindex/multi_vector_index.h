@@ -116,6 +116,9 @@ class MultiVectorIndex {
 
   void save(const std::string& path) const;
   IndexStats stats() const;
+  // Heap bytes the token arrays hold (0 when they are a mapped file), in O(1) for any storage:
+  // what the binding reports to V8 after each change. stats() walks the candidate structures.
+  size_t heapBytes() const;
 
   // GPU copy (index_device.cpp): the live documents uploaded once to CUDA device `device`
   // ('f32', 'f16' or 'bf16' storage). Any later add, delete or compaction drops the copy, since
