@@ -385,6 +385,24 @@ test('bad input to add, search, delete, get', async () => {
   await expectCode(() => ix.add([9, 10], [docs[0], nan]), 'ERR_NON_FINITE');
   assert.is(ix.size, 5);
   assert.not.ok(ix.has(9));
+  // The check goes a block of 4,096 values at a time: a bad value in any block, at its edges or
+  // in the last partial one, is found; ±Infinity as well as NaN, and -0 / subnormals are fine.
+  const rows = Math.ceil(3 * 4096 / dim) + 3;
+  for (const [at, v] of [[0, NaN], [4095, Infinity], [4096, -Infinity], [8191, NaN], [rows * dim - 1, Infinity]]) {
+    const long = new Float32Array(rows * dim).fill(0.25);
+    long[1] = -0;
+    long[2] = 1e-42;
+    long[at] = v;
+    await expectCode(() => ix.add([9], [long]), 'ERR_NON_FINITE');
+  }
+  assert.is(ix.size, 5);
+  const clean = new Float32Array(rows * dim).fill(0.25);
+  clean[1] = -0;
+  clean[2] = 1e-42;
+  ix.add([9], [clean]);
+  assert.is(ix.size, 6);
+  ix.delete([9]);
+  assert.is(ix.size, 5);
   const qn = new Float32Array(q);
   qn[0] = Infinity;
   await expectCode(() => ix.search(qn), 'ERR_NON_FINITE');
