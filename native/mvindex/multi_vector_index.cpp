@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <mutex>
 #include <string_view>
 #include <unordered_set>
@@ -77,14 +78,29 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
   checkFiniteDocs(docs);
   if (n == 0) return;
 
-  // A compressed store trains its codec on the first batch (pooled as it will be stored).
-  if (!store_->trained()) {
-    std::vector<float> sample, pooled;
-    for (size_t d = 0; d < n; ++d) {
-      poolTokens(docs.rows[d], docs.counts[d], options_.dim, options_.pooling, pooled);
-      sample.insert(sample.end(), pooled.begin(), pooled.end());
-    }
-    store_->train(sample.data(), sample.size() / options_.dim);
+  const bool pooling = options_.pooling.enabled();
+  const size_t dim = options_.dim;
+  // A compressed store trains its codec on the first batch, pooled as it will be stored: the
+  // batch is pooled once, in parallel, into the training sample, and later encoded from it.
+  const bool fromSample = !store_->trained();
+  std::vector<float> sample;
+  std::vector<size_t> sampleAt;  // first row of each document in `sample`
+  if (fromSample) {
+    sampleAt.assign(n + 1, 0);
+    for (size_t d = 0; d < n; ++d) sampleAt[d + 1] = sampleAt[d] + pooledRowCount(docs.counts[d], options_.pooling);
+    sample.resize(sampleAt[n] * dim);
+    parallelFor(n, pooling ? 1 : grainFor(n), [&](size_t b, size_t e) {
+      thread_local std::vector<float> pooled;
+      for (size_t d = b; d < e; ++d) {
+        const float* src = docs.rows[d];
+        if (pooling) {
+          poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
+          src = pooled.data();
+        }
+        std::memcpy(sample.data() + sampleAt[d] * dim, src, (sampleAt[d + 1] - sampleAt[d]) * dim * sizeof(float));
+      }
+    });
+    store_->train(sample.data(), sampleAt[n]);
   }
 
   const TokenStore::Mark mark = store_->mark();
@@ -95,18 +111,19 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
     // Pooled sizes are known before pooling, so the batch reserves its ranges first and then
     // each task pools and encodes a document: the pooled rows stay in that thread's cache and no
     // per-document copy outlives its encoding.
-    const bool pooling = options_.pooling.enabled();
     for (size_t d = 0; d < n; ++d) {
       const uint32_t count = pooledRowCount(docs.counts[d], options_.pooling);
       newRanges[d] = store_->reserve(count);
       if (sketch_) newBounds[d].range = sketch_->reserve(count);
     }
     // Pooling costs O(n^2 d) a document, so those tasks go one document at a time.
-    parallelFor(n, pooling ? 1 : grainFor(n), [&](size_t b, size_t e) {
+    parallelFor(n, pooling && !fromSample ? 1 : grainFor(n), [&](size_t b, size_t e) {
       thread_local std::vector<float> pooled, stored;
       for (size_t d = b; d < e; ++d) {
         const float* src = docs.rows[d];
-        if (pooling) {
+        if (fromSample) {
+          src = sample.data() + sampleAt[d] * dim;
+        } else if (pooling) {
           poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
           src = pooled.data();
         }
