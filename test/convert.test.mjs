@@ -83,6 +83,16 @@ test('conversions validate their arguments', () => {
   assert.is(codeOf(() => m.quantizeInt8(new Float32Array([1, NaN]), 2)), 'ERR_NON_FINITE');
   assert.is(codeOf(() => m.quantizeInt8(new Float32Array([1, Infinity]), 2)), 'ERR_NON_FINITE');
   assert.is(codeOf(() => m.binarize(new Float32Array([1, NaN]), 2)), 'ERR_NON_FINITE');
+  // The check runs a block of 4,096 values at a time and names the first bad element exactly,
+  // wherever it is: first, block edges, the last partial block; the earliest of two wins.
+  for (const at of [0, 4095, 4096, 9000, 10239]) {
+    const v = new Float32Array(10240).fill(0.5);
+    v[at] = at % 2 ? -Infinity : NaN;
+    if (at + 7 < v.length) v[at + 7] = NaN;
+    let message = '';
+    try { m.binarize(v, 8); } catch (e) { assert.is(e.code, 'ERR_NON_FINITE'); message = e.message; }
+    assert.ok(message.includes(`element ${at}`), message);
+  }
   assert.is(codeOf(() => m.toF32({ type: 'int4', data: new Uint8Array(2) })), 'ERR_INVALID_ARGUMENT');
 });
 

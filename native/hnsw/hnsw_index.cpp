@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "../core/error.h"
+#include "../core/finite.h"
 #include "../core/file_format.h"
 #include "../core/thread_pool.h"
 #include "atomic_words.h"
@@ -131,9 +132,8 @@ void HnswIndex::train(const float* vectors, size_t n) {
   if (p_.storage != StorageType::Pq) codec_->train(vectors, n);  // throws: nothing to train
   if (count_.load() != 0)
     throw Error(codes::kInvalidArgument, "train() must come before the first add(): this index already holds vectors");
-  for (size_t i = 0; i < n * p_.dim; ++i)
-    if (!std::isfinite(vectors[i]))
-      throw Error(codes::kNonFinite, "training vector " + std::to_string(i / p_.dim) + " has a NaN or infinite value");
+  if (const size_t i = firstNonFinite(vectors, n * p_.dim); i != n * p_.dim)
+    throw Error(codes::kNonFinite, "training vector " + std::to_string(i / p_.dim) + " has a NaN or infinite value");
   trainLocked(vectors, n);
 }
 
@@ -345,9 +345,8 @@ void HnswIndex::add(const float* vectors, const uint64_t* ids, size_t n, const s
 void HnswIndex::upsert(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress) {
   std::lock_guard<std::mutex> w(writeMutex_);
   checkWritable();
-  for (size_t i = 0; i < n * p_.dim; ++i)
-    if (!std::isfinite(vectors[i]))
-      throw Error(codes::kNonFinite, "vector " + std::to_string(i / p_.dim) + " has a NaN or infinite value");
+  if (const size_t i = firstNonFinite(vectors, n * p_.dim); i != n * p_.dim)
+    throw Error(codes::kNonFinite, "vector " + std::to_string(i / p_.dim) + " has a NaN or infinite value");
   std::unordered_set<uint64_t> seen;
   for (size_t i = 0; i < n; ++i)
     if (!seen.insert(ids[i]).second) throw Error(codes::kDuplicateId, "id " + std::to_string(ids[i]) + " appears twice in the batch");
@@ -359,9 +358,8 @@ void HnswIndex::addLocked(const float* vectors, const uint64_t* ids, size_t n, c
   checkWritable();
   if (n == 0) return;
   const size_t dim = p_.dim;
-  for (size_t i = 0; i < n * dim; ++i)
-    if (!std::isfinite(vectors[i]))
-      throw Error(codes::kNonFinite, "vector " + std::to_string(i / dim) + " has a NaN or infinite value");
+  if (const size_t i = firstNonFinite(vectors, n * dim); i != n * dim)
+    throw Error(codes::kNonFinite, "vector " + std::to_string(i / dim) + " has a NaN or infinite value");
   {
     std::unordered_set<uint64_t> seen;
     seen.reserve(n);
@@ -579,8 +577,7 @@ size_t HnswIndex::searchOne(const float* query, size_t k, size_t ef, const uint6
 }
 
 static void checkQuery(const float* q, uint32_t dim) {
-  for (uint32_t i = 0; i < dim; ++i)
-    if (!std::isfinite(q[i])) throw Error(codes::kNonFinite, "query has a NaN or infinite value");
+  if (!allFinite(q, dim)) throw Error(codes::kNonFinite, "query has a NaN or infinite value");
 }
 
 size_t HnswIndex::search(const float* query, size_t k, uint32_t ef, const IdFilter* filter, uint64_t* outIds,

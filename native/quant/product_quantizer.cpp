@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "../core/error.h"
+#include "../core/finite.h"
 #include "../core/file_format.h"
 #include "../core/thread_pool.h"
 #include "../scoring/topk.h"
@@ -81,8 +82,8 @@ ProductQuantizer ProductQuantizer::train(const float* data, size_t n, uint32_t d
                 "PQ training needs at least ksub = " + std::to_string(ksub) + " training points, got " + std::to_string(n) +
                     " (pass allowFewer: true to train fewer centroids, or keep these vectors uncompressed)");
   if (n == 0) throw Error(codes::kInvalidArgument, "PQ training needs at least one training point");
-  for (size_t i = 0; i < n * d; ++i)
-    if (!std::isfinite(data[i])) throw Error(codes::kNonFinite, "training data contains NaN or Infinity at element " + std::to_string(i));
+  if (const size_t i = firstNonFinite(data, n * d); i != n * d)
+    throw Error(codes::kNonFinite, "training data contains NaN or Infinity at element " + std::to_string(i));
   auto progress = [&](double f, const char* stage) {
     if (opts.onProgress) opts.onProgress(std::min(1.0, std::max(0.0, f)), stage);
   };

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../core/error.h"
+#include "../core/finite.h"
 #include "../core/thread_pool.h"
 #include "topk.h"
 
@@ -26,9 +27,8 @@ void checkOffsets(const uint32_t* offsets, size_t count, size_t rows, const char
 }
 
 void checkFinite(const float* v, size_t n, const char* what) {
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(v[i]))
-      throw Error(codes::kNonFinite, std::string(what) + " contains NaN or Infinity at element " + std::to_string(i));
+  const size_t i = firstNonFinite(v, n);
+  if (i != n) throw Error(codes::kNonFinite, std::string(what) + " contains NaN or Infinity at element " + std::to_string(i));
 }
 
 void checkScales(const TokenMatrix& m, const char* what) {

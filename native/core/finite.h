@@ -1,0 +1,35 @@
+// Finding NaN and ±Infinity in float input, the validation every entry point does before work.
+// A float is non-finite exactly when its exponent bits are all ones. OR-ing that test over a
+// block has no branch per element, so the compiler vectorises it even in the baseline build; a
+// per-element isfinite() with an early exit does not, and on a bulk add it cost as much as a
+// third of the add itself.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace maxsim {
+
+// Index of the first NaN or ±Infinity among v[0, n), or n when all are finite.
+inline size_t firstNonFinite(const float* v, size_t n) {
+  constexpr uint32_t kExp = 0x7f800000u;
+  constexpr size_t kBlock = 4096;  // an early exit a block at a time
+  const auto bad = [&](size_t i) {
+    uint32_t bits;
+    std::memcpy(&bits, v + i, sizeof bits);
+    return uint32_t((bits & kExp) == kExp);
+  };
+  for (size_t b = 0; b < n; b += kBlock) {
+    const size_t e = n - b < kBlock ? n : b + kBlock;
+    uint32_t any = 0;
+    for (size_t i = b; i < e; ++i) any |= bad(i);
+    if (any)
+      for (size_t i = b; i < e; ++i)
+        if (bad(i)) return i;
+  }
+  return n;
+}
+
+inline bool allFinite(const float* v, size_t n) { return firstNonFinite(v, n) == n; }
+
+}  // namespace maxsim
