@@ -32,84 +32,87 @@
 
 static constexpr uint32_t kGramCols = 32;
 
+#if defined(__AVX2__) || defined(__AVX512F__)
+// The vector width the ISA build's micro-kernel uses: 16 lanes (zmm) in the AVX-512 build, where
+// 8 rows × 32 columns fill 16 of the 32 registers; 8 lanes (ymm) in the AVX2 build, where
+// 6 rows × 16 columns fill 12 of the 16.
 #if defined(__AVX512F__)
+struct Lanes {
+  using V = __m512;
+  static constexpr uint32_t kWidth = 16;
+  static constexpr int kRows = 8;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static V splat(float v) { return _mm512_set1_ps(v); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  // max(gi + gj - 2 g, 0), the squared distance clamped at 0.
+  static V distance(V gi, V gj, V g) {
+    return _mm512_max_ps(_mm512_sub_ps(_mm512_add_ps(gi, gj), _mm512_add_ps(g, g)), _mm512_setzero_ps());
+  }
+  static void storeFirst(float* p, V v, uint32_t count) {  // the first min(count, 16) lanes
+    _mm512_mask_storeu_ps(p, count >= 16 ? __mmask16(0xffff) : __mmask16((1u << count) - 1u), v);
+  }
+};
+#else
+struct Lanes {
+  using V = __m256;
+  static constexpr uint32_t kWidth = 8;
+  static constexpr int kRows = 6;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static V splat(float v) { return _mm256_set1_ps(v); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V distance(V gi, V gj, V g) {
+    return _mm256_max_ps(_mm256_sub_ps(_mm256_add_ps(gi, gj), _mm256_add_ps(g, g)), _mm256_setzero_ps());
+  }
+  static void storeFirst(float* p, V v, uint32_t count) {
+    const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(count < 8 ? count : 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(p, keep, v);
+  }
+};
+#endif
+
+// Rows [i0, i0 + R) × columns [j0, j0 + C lanes) of the distance matrix.
 template <int R, int C>
-static inline void distTile512(const float* __restrict x, uint32_t i0, uint32_t j0, uint32_t n, uint32_t npad, uint32_t dim,
-                               const float* __restrict xt, const float* __restrict sq, float* __restrict out) {
-  __m512 acc[R][C];
+static inline void distTile(const float* __restrict x, uint32_t i0, uint32_t j0, uint32_t n, uint32_t npad, uint32_t dim,
+                            const float* __restrict xt, const float* __restrict sq, float* __restrict out) {
+  using V = Lanes::V;
+  constexpr uint32_t W = Lanes::kWidth;
+  V acc[R][C];
   for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+    for (int c = 0; c < C; ++c) acc[r][c] = Lanes::zero();
   const float* __restrict xr = x + size_t(i0) * dim;
   const float* __restrict t = xt + j0;
   for (uint32_t k = 0; k < dim; ++k, t += npad) {
-    __m512 b[C];
-    for (int c = 0; c < C; ++c) b[c] = _mm512_loadu_ps(t + 16 * c);
+    V b[C];
+    for (int c = 0; c < C; ++c) b[c] = Lanes::load(t + W * c);
     for (int r = 0; r < R; ++r) {
-      const __m512 a = _mm512_set1_ps(xr[size_t(r) * dim + k]);
-      for (int c = 0; c < C; ++c) acc[r][c] = _mm512_fmadd_ps(a, b[c], acc[r][c]);
+      const V a = Lanes::splat(xr[size_t(r) * dim + k]);
+      for (int c = 0; c < C; ++c) acc[r][c] = Lanes::fma(a, b[c], acc[r][c]);
     }
   }
-  const __m512 zero = _mm512_setzero_ps(), two = _mm512_set1_ps(2.f);
   for (int c = 0; c < C; ++c) {
-    const uint32_t col = j0 + 16 * c;
-    const uint32_t left = col < n ? n - col : 0;
-    const __mmask16 keep = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
-    const __m512 gj = _mm512_loadu_ps(sq + col);
-    for (int r = 0; r < R; ++r) {
-      const __m512 d = _mm512_sub_ps(_mm512_add_ps(_mm512_set1_ps(sq[i0 + r]), gj), _mm512_mul_ps(two, acc[r][c]));
-      _mm512_mask_storeu_ps(out + size_t(i0 + r) * n + col, keep, _mm512_max_ps(d, zero));
-    }
+    const uint32_t col = j0 + W * c;
+    if (col >= n) break;
+    const V gj = Lanes::load(sq + col);
+    for (int r = 0; r < R; ++r)
+      Lanes::storeFirst(out + size_t(i0 + r) * n + col, Lanes::distance(Lanes::splat(sq[i0 + r]), gj, acc[r][c]), n - col);
   }
 }
 
+// One block of R rows, from its diagonal to the last column: two-vector tiles, then a one-vector
+// tile when no more than one vector's worth of columns is left.
 template <int R>
-static inline void distRowBlock512(const float* x, uint32_t i0, uint32_t n, uint32_t npad, uint32_t dim, const float* xt,
-                                   const float* sq, float* out) {
-  uint32_t j0 = i0;
-  for (; j0 + 16 < n; j0 += 32) distTile512<R, 2>(x, i0, j0, n, npad, dim, xt, sq, out);
-  if (j0 < n) distTile512<R, 1>(x, i0, j0, n, npad, dim, xt, sq, out);
-}
-#elif defined(__AVX2__)
-// The AVX2 build's micro-kernel: 6 rows × 16 columns, 12 ymm accumulators (of 16 registers),
-// otherwise as the AVX-512 one: tiles from the row block on, an 8-column last tile, the
-// distance conversion in registers.
-template <int R, int C>
-static inline void distTile256(const float* __restrict x, uint32_t i0, uint32_t j0, uint32_t n, uint32_t npad, uint32_t dim,
-                               const float* __restrict xt, const float* __restrict sq, float* __restrict out) {
-  __m256 acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
-  const float* __restrict xr = x + size_t(i0) * dim;
-  const float* __restrict t = xt + j0;
-  for (uint32_t k = 0; k < dim; ++k, t += npad) {
-    __m256 b[C];
-    for (int c = 0; c < C; ++c) b[c] = _mm256_loadu_ps(t + 8 * c);
-    for (int r = 0; r < R; ++r) {
-      const __m256 a = _mm256_broadcast_ss(xr + size_t(r) * dim + k);
-      for (int c = 0; c < C; ++c) acc[r][c] = _mm256_fmadd_ps(a, b[c], acc[r][c]);
-    }
+struct RowBlock {
+  static void run(const float* x, uint32_t i0, uint32_t n, uint32_t npad, uint32_t dim, const float* xt, const float* sq,
+                  float* out) {
+    constexpr uint32_t W = Lanes::kWidth;
+    uint32_t j0 = i0;
+    for (; j0 + W < n; j0 += 2 * W) distTile<R, 2>(x, i0, j0, n, npad, dim, xt, sq, out);
+    if (j0 < n) distTile<R, 1>(x, i0, j0, n, npad, dim, xt, sq, out);
   }
-  const __m256 zero = _mm256_setzero_ps(), two = _mm256_set1_ps(2.f);
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  for (int c = 0; c < C; ++c) {
-    const uint32_t col = j0 + 8 * c;
-    const int left = col < n ? int(n - col) : 0;
-    const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), lane);
-    const __m256 gj = _mm256_loadu_ps(sq + col);
-    for (int r = 0; r < R; ++r) {
-      const __m256 d = _mm256_sub_ps(_mm256_add_ps(_mm256_set1_ps(sq[i0 + r]), gj), _mm256_mul_ps(two, acc[r][c]));
-      _mm256_maskstore_ps(out + size_t(i0 + r) * n + col, keep, _mm256_max_ps(d, zero));
-    }
-  }
-}
-
-template <int R>
-static inline void distRowBlock256(const float* x, uint32_t i0, uint32_t n, uint32_t npad, uint32_t dim, const float* xt,
-                                   const float* sq, float* out) {
-  uint32_t j0 = i0;
-  for (; j0 + 8 < n; j0 += 16) distTile256<R, 2>(x, i0, j0, n, npad, dim, xt, sq, out);
-  if (j0 < n) distTile256<R, 1>(x, i0, j0, n, npad, dim, xt, sq, out);
-}
+};
+static constexpr int kBlockRows = Lanes::kRows;
 #else
 template <int R>
 static inline void gramTile(const float* __restrict x, uint32_t i0, uint32_t j0, uint32_t n, uint32_t npad, uint32_t dim,
@@ -126,6 +129,18 @@ static inline void gramTile(const float* __restrict x, uint32_t i0, uint32_t j0,
   }
   const uint32_t cols = n - j0 < kGramCols ? n - j0 : kGramCols;
   for (int r = 0; r < R; ++r) std::memcpy(out + size_t(i0 + r) * n + j0, acc[r], cols * sizeof(float));
+}
+#endif
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+// The last n % kBlockRows rows, as one block of that many rows (a compile-time count).
+template <int R>
+static inline void lastRows(uint32_t left, const float* x, uint32_t i0, uint32_t n, uint32_t npad, uint32_t dim,
+                            const float* xt, const float* sq, float* out) {
+  if constexpr (R > 0) {
+    if (left == R) RowBlock<R>::run(x, i0, n, npad, dim, xt, sq, out);
+    else lastRows<R - 1>(left, x, i0, n, npad, dim, xt, sq, out);
+  }
 }
 #endif
 
@@ -170,47 +185,17 @@ static inline void distanceUpper(const float* __restrict x, uint32_t n, uint32_t
     for (uint32_t i = (k < cols8 ? rows8 : 0); i < n; ++i) t[i] = x[size_t(i) * dim + k];
     for (uint32_t i = n; i < npad; ++i) t[i] = 0.f;
   }
-#if defined(__AVX512F__)
-  // g_ii in the tile's own order (k ascending, one fused multiply-add each), 16 rows at a time.
-  for (uint32_t i0 = 0; i0 < npad; i0 += 16) {
-    __m512 acc = _mm512_setzero_ps();
-    for (uint32_t k = 0; k < dim; ++k) {
-      const __m512 v = _mm512_loadu_ps(xt + size_t(k) * npad + i0);
-      acc = _mm512_fmadd_ps(v, v, acc);
-    }
-    _mm512_storeu_ps(sq + i0, acc);
+#if defined(__AVX2__) || defined(__AVX512F__)
+  // g_ii in the tiles' own order: k ascending, one fused multiply-add each (std::fma rounds once,
+  // as the kernels' FMAs do, so the diagonal matches them bit for bit).
+  for (uint32_t i = 0; i < npad; ++i) sq[i] = 0.f;
+  for (uint32_t k = 0; k < dim; ++k) {
+    const float* __restrict t = xt + size_t(k) * npad;
+    for (uint32_t i = 0; i < npad; ++i) sq[i] = std::fma(t[i], t[i], sq[i]);
   }
   uint32_t i0 = 0;
-  for (; i0 + 8 <= n; i0 += 8) distRowBlock512<8>(x, i0, n, npad, dim, xt, sq, out);
-  switch (n - i0) {
-    case 7: distRowBlock512<7>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 6: distRowBlock512<6>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 5: distRowBlock512<5>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 4: distRowBlock512<4>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 3: distRowBlock512<3>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 2: distRowBlock512<2>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 1: distRowBlock512<1>(x, i0, n, npad, dim, xt, sq, out); break;
-    default: break;
-  }
-#elif defined(__AVX2__)
-  for (uint32_t i0 = 0; i0 < npad; i0 += 8) {
-    __m256 acc = _mm256_setzero_ps();
-    for (uint32_t k = 0; k < dim; ++k) {
-      const __m256 v = _mm256_loadu_ps(xt + size_t(k) * npad + i0);
-      acc = _mm256_fmadd_ps(v, v, acc);
-    }
-    _mm256_storeu_ps(sq + i0, acc);
-  }
-  uint32_t i0 = 0;
-  for (; i0 + 6 <= n; i0 += 6) distRowBlock256<6>(x, i0, n, npad, dim, xt, sq, out);
-  switch (n - i0) {
-    case 5: distRowBlock256<5>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 4: distRowBlock256<4>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 3: distRowBlock256<3>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 2: distRowBlock256<2>(x, i0, n, npad, dim, xt, sq, out); break;
-    case 1: distRowBlock256<1>(x, i0, n, npad, dim, xt, sq, out); break;
-    default: break;
-  }
+  for (; i0 + kBlockRows <= n; i0 += kBlockRows) RowBlock<kBlockRows>::run(x, i0, n, npad, dim, xt, sq, out);
+  lastRows<kBlockRows - 1>(n - i0, x, i0, n, npad, dim, xt, sq, out);
 #else
   constexpr int R = 4;
   uint32_t i0 = 0;
