@@ -10,9 +10,8 @@
 // zmm accumulators cover the FMA latency; each k step loads two xt vectors and broadcasts eight
 // row values for 16 FMAs, so it is FMA-bound, not load-bound (97 GFLOP/s on large blocks against
 // a 117 GFLOP/s one-core peak on the dev VM). Row blocks start their
-// column tiles at the block's own first row (a multiple of 8), so the only lower-triangle work
-// is inside the 8 × 8 diagonal block, and a row's last tile is 16 columns wide when no more are
-// left. Squared norms g_ii are computed first in the same k order with the same fused
+// column tiles at the block's own first row, so the only lower-triangle work is inside the
+// block's diagonal square, and a row's last tile is one vector wide when no more are left. Squared norms g_ii are computed first in the same k order with the same fused
 // multiply-adds as the tile, so the distance conversion happens in registers, no second pass,
 // and two identical rows are at distance exactly 0.
 //
@@ -295,25 +294,13 @@ static inline void mirrorUpper(float* __restrict D, uint32_t n) {
 // After a merge into `keep`: rows whose cached neighbour was a or b go stale (their cached
 // distance a lower bound); the others take the merged cluster if it is closer than their cached
 // minimum (reducibility says it cannot be, kept for rounding). Branch-free; explicit vector code
-// in the ISA builds, where the compiler's version branched on every element.
+// in the AVX2 build, where the compiler's version branched on every element. The AVX-512 build
+// does this inside mergeRows512 instead.
 static inline void updateNeighbours(const float* __restrict dk, const float* __restrict mask, uint32_t n, uint32_t a,
                                     uint32_t b, uint32_t keep, float* __restrict nnDist, uint32_t* __restrict nn,
                                     uint32_t* __restrict stale) {
   uint32_t x = 0;
-#if defined(__AVX512F__)
-  const __m512i va = _mm512_set1_epi32(int(a)), vb = _mm512_set1_epi32(int(b)), vk = _mm512_set1_epi32(int(keep));
-  const __m512i one = _mm512_set1_epi32(1);
-  for (; x + 16 <= n; x += 16) {
-    const __m512 c = _mm512_add_ps(_mm512_loadu_ps(dk + x), _mm512_loadu_ps(mask + x));
-    const __m512i cur = _mm512_loadu_si512(nn + x);
-    const __mmask16 lost = _mm512_cmpeq_epi32_mask(cur, va) | _mm512_cmpeq_epi32_mask(cur, vb);
-    const __mmask16 better = _mm512_cmp_ps_mask(c, _mm512_loadu_ps(nnDist + x), _CMP_LT_OQ);
-    _mm512_mask_storeu_ps(nnDist + x, better, c);
-    _mm512_mask_storeu_epi32(nn + x, better & ~lost, vk);
-    const __m512i st = _mm512_loadu_si512(stale + x);
-    _mm512_storeu_si512(stale + x, _mm512_mask_or_epi32(st, lost, st, one));
-  }
-#elif defined(__AVX2__)
+#if defined(__AVX2__)
   const __m256i va = _mm256_set1_epi32(int(a)), vb = _mm256_set1_epi32(int(b)), vk = _mm256_set1_epi32(int(keep));
   const __m256i one = _mm256_set1_epi32(1);
   for (; x + 8 <= n; x += 8) {
@@ -456,7 +443,9 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
     mask[gone] = kInf;
     synced[keep] = m + 1;
 #if defined(__AVX512F__)
-    nnDist[keep] = mergeRows512(Dk, Do, sz, mask, n, nk, no, best, a, b, keep, nnDist, nn, stale, &nn[keep]);
+    uint32_t nearest;  // not &nn[keep]: nn is a restrict argument of the same call
+    nnDist[keep] = mergeRows512(Dk, Do, sz, mask, n, nk, no, best, a, b, keep, nnDist, nn, stale, &nearest);
+    nn[keep] = nearest;
     sz[keep] = na + nb;
 #else
     for (uint32_t x = 0; x < n; ++x) {

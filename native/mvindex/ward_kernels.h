@@ -28,8 +28,8 @@ struct WardBuffers {
   uint32_t* keeps;    // (n)
 };
 
-// Room for a 32-column tile starting at any multiple of 8 below n (and for the 32-aligned tiles
-// of the plain build), all of it zero past n.
+// Room for a two-vector tile (32 columns in the AVX-512 build, 16 in AVX2) starting at any row
+// below n, and for the 32-aligned tiles of the plain build, all of it zero past n.
 inline uint32_t wardPaddedCols(uint32_t n) { return (n + 15) / 16 * 16 + 16; }
 inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t(wardPaddedCols(n)) * (size_t(dim) + 1); }
 
