@@ -558,7 +558,7 @@ Napi::Value PoolTokens(const Napi::CallbackInfo& info) {
     o.factor = numberArg(info, 2, "poolFactor");
     if (!(o.factor >= 1) || !std::isfinite(o.factor)) throwInvalid(env, "poolFactor must be a finite number >= 1");
     o.protectedTokens = uint32Arg(info, 3, "protectedTokens");
-    thread_local std::vector<float> out;  // reused: a fresh large vector a call is a fresh mapping to fault in
+    std::vector<float> out;
     mvindex::poolTokens(rows.data, static_cast<uint32_t>(rows.length / dim), dim, o, out);
     Napi::Float32Array a = Napi::Float32Array::New(env, out.size());
     if (!out.empty()) std::memcpy(a.Data(), out.data(), out.size() * sizeof(float));

@@ -637,11 +637,19 @@ bool HnswIndex::getVector(uint64_t id, float* out) const {
   return true;
 }
 
+void HnswIndex::fillCapacityBytes(HnswStats& s) const {
+  s.codeBytes = capacity_ * codeStride_;
+  s.codecBytes = trained_.load(std::memory_order_acquire) ? codec_->stateBytes() : 0;
+  s.level0Bytes = capacity_ * level0Stride_ * 4;
+  s.labelBytes = capacity_ * (8 + 1 + 1 + sizeof(void*));
+}
+
 size_t HnswIndex::heapBytes() const {
   SharedGrowLock grow(growGate_, growMutex_);
   if (readOnly_) return 0;  // a mapped file: pages the OS can evict
-  const size_t codec = trained_.load(std::memory_order_acquire) ? codec_->stateBytes() : 0;
-  return capacity_ * (codeStride_ + level0Stride_ * 4 + 8 + 1 + 1 + sizeof(void*)) + codec;
+  HnswStats s;
+  fillCapacityBytes(s);
+  return s.codeBytes + s.codecBytes + s.level0Bytes + s.labelBytes;
 }
 
 HnswStats HnswIndex::stats() const {
@@ -654,11 +662,8 @@ HnswStats HnswIndex::stats() const {
   s.capacity = capacity_;
   s.maxLevel = uint32_t(entry_.load() >> 32);
   if (uint32_t(entry_.load()) == kNoEntry) s.maxLevel = 0;
-  s.codeBytes = capacity_ * codeStride_;
-  s.codecBytes = trained_.load(std::memory_order_acquire) ? codec_->stateBytes() : 0;
-  s.level0Bytes = capacity_ * level0Stride_ * 4;
+  fillCapacityBytes(s);
   for (size_t i = 0; i < s.slots; ++i) s.upperBytes += size_t(levels_[i]) * (p_.M + 1) * 4;
-  s.labelBytes = capacity_ * (8 + 1 + 1 + sizeof(void*));
   s.mapBytes = labelToSlot_.bucket_count() * sizeof(void*) + labelToSlot_.size() * (sizeof(uint64_t) * 2 + sizeof(void*));
   s.visitedBytes = visited_.bytes();
   return s;

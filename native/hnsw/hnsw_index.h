@@ -155,6 +155,9 @@ class HnswIndex {
   bool isDeleted(uint32_t s) const;
 
   void checkWritable() const;
+  // The capacity-sized parts of stats() (codes, codec, level-0 links, labels); O(1). Caller holds
+  // the grow gate.
+  void fillCapacityBytes(HnswStats& s) const;
   void reserve(size_t capacity);
   uint32_t randomLevel(uint64_t sequence) const;
   void addLocked(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../core/error.h"
 #include "../core/finite.h"
@@ -16,6 +17,13 @@ inline size_t grainFor(size_t n) {
   const size_t threads = static_cast<size_t>(threadCount());
   const size_t g = n / (threads * 16);
   return g < 1 ? 1 : (g > 256 ? 256 : g);
+}
+
+// Per-thread scratch is kept for the next document unless one huge document grew it past
+// `keepBytes`: a thread_local buffer otherwise holds its largest size for the thread's life.
+template <class T>
+inline void trimScratch(std::vector<T>& v, size_t keepBytes = size_t(16) << 20) {
+  if (v.capacity() * sizeof(T) > keepBytes) std::vector<T>().swap(v);
 }
 
 inline void checkFiniteRows(const float* v, size_t n, size_t doc) {

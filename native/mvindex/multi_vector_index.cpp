@@ -12,9 +12,6 @@
 #include "index_helpers.h"
 
 namespace maxsim::mvindex {
-namespace {
-
-}  // namespace
 
 MultiVectorIndex::MultiVectorIndex(const IndexOptions& o) : options_(o) {
   if (o.dim < 1 || o.dim > 65536) throw Error(codes::kInvalidArgument, "dim must be an integer in [1, 65536]");
@@ -99,6 +96,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
         }
         std::memcpy(sample.data() + sampleAt[d] * dim, src, (sampleAt[d + 1] - sampleAt[d]) * dim * sizeof(float));
       }
+      trimScratch(pooled);
     });
     store_->train(sample.data(), sampleAt[n]);
   }
@@ -139,6 +137,8 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
           newBounds[d] = sketch_->encode(newBounds[d].range, src);
         }
       }
+      trimScratch(pooled);
+      trimScratch(stored);
     });
     ranges_.reserve(ranges_.size() + n);
     alive_.reserve(alive_.size() + n);
@@ -340,7 +340,8 @@ IndexStats MultiVectorIndex::stats() const {
 
 size_t MultiVectorIndex::heapBytes() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  return store_->borrowed() ? 0 : store_->allocatedBytes();
+  // The sketch is rebuilt in memory on load, mapped or not.
+  return (store_->borrowed() ? 0 : store_->allocatedBytes()) + (sketch_ ? sketch_->bytes() : 0);
 }
 
 void MultiVectorIndex::setSearchDefaults(const CandidateParams& p) {

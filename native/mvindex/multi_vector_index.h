@@ -116,8 +116,9 @@ class MultiVectorIndex {
 
   void save(const std::string& path) const;
   IndexStats stats() const;
-  // Heap bytes the token arrays hold (0 when they are a mapped file), in O(1) for any storage:
-  // what the binding reports to V8 after each change. stats() walks the candidate structures.
+  // Heap bytes the token arrays (0 when they are a mapped file) and the exactPruning sketch
+  // hold, in O(1): what the binding reports to V8 after each change. The candidate structures
+  // are left out, as stats() has to walk them to size them.
   size_t heapBytes() const;
 
   // GPU copy (index_device.cpp): the live documents uploaded once to CUDA device `device`
