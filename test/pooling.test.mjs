@@ -103,6 +103,68 @@ test('pooling equals the reference on longer documents (n = 90 .. 160, ColBERT-l
   }
 });
 
+// Documents whose rows repeat (a static word-vector model gives every occurrence of a word the
+// same row): rows are drawn with replacement from a few distinct ones, some copies scaled by 2
+// or 3 (the same direction, so the same unit row up to rounding).
+function repeatedRows(seed, distinct, n, dim) {
+  const base = randomRows(seed, distinct, dim, seed % 2 === 0);
+  const r = rng(seed * 7 + 1);
+  const rows = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const src = i < distinct ? i : Math.floor(r() * distinct);
+    const scale = i < distinct ? 1 : [1, 1, 2, 3][Math.floor(r() * 4)];
+    for (let c = 0; c < dim; c++) rows[i * dim + c] = base[src * dim + c] * scale;
+  }
+  // Shuffle so copies come before and after their first occurrence.
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    for (let c = 0; c < dim; c++) [rows[i * dim + c], rows[j * dim + c]] = [rows[j * dim + c], rows[i * dim + c]];
+  }
+  return rows;
+}
+
+test('repeated rows: pooling equals the reference when Ward merges past the copies', () => {
+  const levels = supportedSimdLevels();
+  const before = capabilities().simd;
+  for (const [seed, distinct, n, dim, factor] of [[301, 40, 60, 17, 2], [302, 30, 50, 8, 2], [303, 50, 64, 33, 1.5], [304, 30, 90, 5, 4], [305, 80, 100, 24, 1.5]]) {
+    const rows = repeatedRows(seed, distinct, n, dim);
+    const k = Math.max(Math.floor(n / factor), 1);
+    assert.ok(k < distinct, `seed ${seed}: the case needs merges among distinct rows`);
+    const want = poolJs(rows, n, dim, factor, 0);
+    for (const lvl of levels) {
+      setSimdLevel(lvl);
+      const got = poolTokens(rows, dim, factor, 0);
+      assert.is(got.length, want.length, `seed ${seed} ${lvl}: row count`);
+      for (let i = 0; i < got.length; i++)
+        assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `seed ${seed} ${lvl}: element ${i} ${got[i]} vs ${want[i]}`);
+    }
+  }
+  setSimdLevel(before);
+});
+
+test('repeated rows: when the copies alone give more merges than needed, only copies merge', () => {
+  // 10 distinct rows, 60 tokens, factor 2: 30 clusters but 50 copies. Every greedy Ward run
+  // merges only at cost 0 here, so each output row is one of the input rows (a mean of copies),
+  // and every distinct row survives.
+  const dim = 9, distinct = 10, n = 60;
+  const rows = repeatedRows(401, distinct, n, dim);
+  const got = poolTokens(rows, dim, 2, 0);
+  assert.is(got.length / dim, 30);
+  const unitKey = (v, at) => {
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += v[at * dim + c] ** 2;
+    return Array.from({ length: dim }, (_, c) => (v[at * dim + c] / Math.sqrt(s)).toFixed(4)).join(',');
+  };
+  const inputKeys = new Set(Array.from({ length: n }, (_, i) => unitKey(rows, i)));
+  const outputKeys = new Set();
+  for (let o = 0; o < 30; o++) {
+    const key = unitKey(got, o);
+    assert.ok(inputKeys.has(key), `output row ${o} is an input direction`);
+    outputKeys.add(key);
+  }
+  assert.is(outputKeys.size, inputKeys.size, 'every distinct direction is kept');
+});
+
 test('pooled row counts: max(floor(n / factor), 1) after the protected tokens', () => {
   const dim = 8;
   for (const [n, f, p, want] of [[0, 2, 0, 0], [1, 2, 0, 1], [2, 2, 0, 1], [3, 2, 0, 1], [10, 2, 0, 5], [10, 3, 1, 4], [3, 4, 3, 3], [5, 1, 0, 5], [100, 2.5, 0, 40]]) {

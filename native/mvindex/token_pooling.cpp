@@ -28,9 +28,49 @@ uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
 // Scratch reused across documents on one thread: the distance matrix dominates.
 struct PoolScratch {
   std::vector<float> unit, transposed, dist, size, mask, nnDist;
-  std::vector<uint32_t> nn, stale, synced, keeps, parent, label;
+  std::vector<uint32_t> nn, stale, synced, keeps, parent, label, firstOf, slots, uniqueRow;
   std::vector<WardMerge> merges;
 };
+
+// Eight words spread over the row: distinct embedding rows differ nearly everywhere, and a
+// collision only costs a memcmp. Hashing every word would be a serial chain of dim multiplies.
+uint64_t rowHash(const float* row, uint32_t dim) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ dim;
+  const uint32_t step = dim >= 8 ? dim / 8 : 1;
+  for (uint32_t c = 0; c < dim && c < 8 * step; c += step) {
+    uint32_t bits;
+    std::memcpy(&bits, row + c, 4);
+    h = (h ^ bits) * 0xff51afd7ed558ccdull;
+  }
+  return h ^ (h >> 29);
+}
+
+// firstOf[i] = the lowest index whose unit row is bit-for-bit row i's (i itself when none
+// before it is). Returns how many distinct rows there are.
+uint32_t findRepeatedRows(const float* unit, uint32_t n, uint32_t dim, std::vector<uint32_t>& firstOf,
+                          std::vector<uint32_t>& slots) {
+  constexpr uint32_t kEmpty = 0xffffffffu;
+  uint32_t cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  slots.assign(cap, kEmpty);
+  firstOf.resize(n);
+  uint32_t distinct = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const float* row = unit + size_t(i) * dim;
+    uint32_t at = static_cast<uint32_t>(rowHash(row, dim)) & (cap - 1);
+    firstOf[i] = i;
+    for (; slots[at] != kEmpty; at = (at + 1) & (cap - 1))
+      if (std::memcmp(unit + size_t(slots[at]) * dim, row, size_t(dim) * sizeof(float)) == 0) {
+        firstOf[i] = slots[at];
+        break;
+      }
+    if (firstOf[i] == i) {
+      slots[at] = i;
+      ++distinct;
+    }
+  }
+  return distinct;
+}
 
 PoolScratch& scratch() {
   thread_local PoolScratch s;
@@ -65,26 +105,56 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
     float* __restrict u = s.unit.data() + size_t(i) * dim;
     for (uint32_t c = 0; c < dim; ++c) u[c] = r[c] * inv;
   }
-  s.transposed.resize(wardTransposedFloats(n, dim));
-  s.dist.resize(size_t(n) * n);
-  s.size.resize(n);
-  s.mask.resize(n);
-  s.nnDist.resize(n);
-  s.nn.resize(n);
-  s.stale.resize(n);
-  s.synced.resize(n);
-  s.keeps.resize(n);
-  s.merges.resize(n - k);
-  const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data(), s.stale.data(), s.synced.data(), s.keeps.data()};
-  wardMerges(s.unit.data(), n, dim, k, buf, s.merges.data());
-
-  // The n - k greedy merges leave exactly the k clusters of the cut.
+  // A row repeated r times (the same word in a static word-vector model, say) is r points at
+  // distance 0: greedy Ward merges them first, at zero cost, whatever the order. So each
+  // distinct row enters the O(n^2) Ward once, as a cluster of size r, Ward then makes the same
+  // merges it would have made among the copies, and the Gram shrinks with the square of the
+  // distinct count. When the copies alone make more than the n - k merges needed, the
+  // clustering ends among them: copies join their first occurrence in row order.
   constexpr uint32_t kNone = 0xffffffffu;
+  const uint32_t distinct = findRepeatedRows(s.unit.data(), n, dim, s.firstOf, s.slots);
   s.parent.resize(n);
   std::iota(s.parent.begin(), s.parent.end(), 0u);
-  for (const WardMerge& mg : s.merges) {
-    const uint32_t ra = findRoot(s.parent, mg.a), rb = findRoot(s.parent, mg.b);
-    if (ra != rb) s.parent[std::max(ra, rb)] = std::min(ra, rb);
+  const uint32_t needed = n - k;
+  if (needed <= n - distinct) {
+    uint32_t done = 0;
+    for (uint32_t i = 0; i < n && done < needed; ++i)
+      if (s.firstOf[i] != i) {
+        s.parent[i] = s.firstOf[i];
+        ++done;
+      }
+  } else {
+    // Distinct rows move to the front in order of first occurrence (never past their own slot).
+    s.uniqueRow.resize(distinct);
+    s.size.assign(distinct, 0.f);
+    s.label.assign(n, kNone);  // here: a row's slot among the distinct rows
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (s.firstOf[i] == i) {
+        if (u != i) std::memcpy(s.unit.data() + size_t(u) * dim, s.unit.data() + size_t(i) * dim, size_t(dim) * sizeof(float));
+        s.uniqueRow[u] = i;
+        s.label[i] = u++;
+      } else {
+        s.parent[i] = s.firstOf[i];
+      }
+      s.size[s.label[s.firstOf[i]]] += 1.f;
+    }
+    s.transposed.resize(wardTransposedFloats(u, dim));
+    s.dist.resize(size_t(u) * u);
+    s.mask.resize(u);
+    s.nnDist.resize(u);
+    s.nn.resize(u);
+    s.stale.resize(u);
+    s.synced.resize(u);
+    s.keeps.resize(u);
+    s.merges.resize(u - k);
+    const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data(), s.stale.data(), s.synced.data(), s.keeps.data()};
+    wardMerges(s.unit.data(), u, dim, k, buf, s.merges.data());
+    // The n - k greedy merges leave exactly the k clusters of the cut.
+    for (const WardMerge& mg : s.merges) {
+      const uint32_t ra = findRoot(s.parent, s.uniqueRow[mg.a]), rb = findRoot(s.parent, s.uniqueRow[mg.b]);
+      if (ra != rb) s.parent[std::max(ra, rb)] = std::min(ra, rb);
+    }
   }
   // Number clusters by first member: roots are the lowest member, seen in increasing order.
   std::vector<uint32_t>& label = s.label;

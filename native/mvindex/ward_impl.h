@@ -380,7 +380,19 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   // layout: D (n, n) row-major, symmetric; squared Euclidean between unit rows, +inf on the
   // diagonal so a row's minimum is never itself.
   float* __restrict D = s.dist;
+  float* __restrict sz = s.size;
   distanceUpper(unit, n, dim, D, s.transposed);
+  // Rows standing for several identical points start as clusters of that size: Ward's cost
+  // between clusters of sizes a and b is 2ab / (a + b) times their centres' squared distance
+  // (1 for two single points).
+  bool weighted = false;
+  for (uint32_t i = 0; i < n; ++i) weighted |= sz[i] != 1.f;
+  if (weighted)
+    for (uint32_t i = 0; i < n; ++i) {
+      const float wi = sz[i];
+      float* __restrict row = D + size_t(i) * n;
+      for (uint32_t j = i + 1; j < n; ++j) row[j] *= 2.f * wi * sz[j] / (wi + sz[j]);
+    }
   for (uint32_t i = 0; i < n; ++i) D[size_t(i) * n + i] = kInf;
   mirrorUpper(D, n);
 
@@ -398,7 +410,6 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   // step its row is current up to, and for each later merge s, d(r, keep_s) is copied from
   // keep_s's row, which that merge wrote. Rows of dead clusters are never read again, and
   // many live rows are never read at all, so most of those copies never happen.
-  float* __restrict sz = s.size;
   float* __restrict mask = s.mask;
   float* __restrict nnDist = s.nnDist;
   uint32_t* __restrict nn = s.nn;
@@ -406,7 +417,6 @@ static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t d
   uint32_t* __restrict synced = s.synced;
   uint32_t* __restrict keeps = s.keeps;  // keeps[t]: the cluster merge t kept
   for (uint32_t i = 0; i < n; ++i) {
-    sz[i] = 1.f;
     mask[i] = 0.f;
     stale[i] = 0;
     synced[i] = 0;

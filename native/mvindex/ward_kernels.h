@@ -19,7 +19,7 @@ struct WardMerge {
 struct WardBuffers {
   float* transposed;  // gram scratch: xt (dim, npad), then squared norms (npad); npad = wardPaddedCols(n)
   float* dist;        // (n, n)
-  float* size;        // (n)
+  float* size;        // (n) in: each row's multiplicity (1 for a plain row); scratch after
   float* mask;        // (n)
   float* nnDist;      // (n)
   uint32_t* nn;       // (n)
@@ -34,7 +34,8 @@ inline uint32_t wardPaddedCols(uint32_t n) { return (n + 15) / 16 * 16 + 16; }
 inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t(wardPaddedCols(n)) * (size_t(dim) + 1); }
 
 // Writes the first n - k merges of greedy Ward agglomeration of `unit` (n, dim), cheapest
-// first: after them exactly k clusters remain.
+// first: after them exactly k clusters remain. Row i stands for buf.size[i] identical points,
+// so it starts as a cluster of that size (token pooling folds repeated rows this way).
 void wardMerges(const float* unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
 
 using WardFn = void (*)(const float*, uint32_t, uint32_t, uint32_t, const WardBuffers&, WardMerge*);
