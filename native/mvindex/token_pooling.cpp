@@ -6,7 +6,6 @@
 #include <limits>
 #include <numeric>
 
-#include "../kernels/kernels.h"
 #include "ward_kernels.h"
 
 namespace maxsim::mvindex {
@@ -97,14 +96,7 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   PoolScratch& s = scratch();
   // Cosine distance: Ward on unit rows (a zero row stays zero).
   s.unit.resize(size_t(n) * dim);
-  const KernelTable& kt = activeKernels();
-  for (uint32_t i = 0; i < n; ++i) {
-    const float* r = rows + size_t(i) * dim;
-    const float ss = kt.dotF32(r, r, dim);
-    const float inv = ss > 0.f ? 1.f / std::sqrt(ss) : 0.f;
-    float* __restrict u = s.unit.data() + size_t(i) * dim;
-    for (uint32_t c = 0; c < dim; ++c) u[c] = r[c] * inv;
-  }
+  poolRowFns().unitRows(rows, n, dim, s.unit.data());
   // A row repeated r times (the same word in a static word-vector model, say) is r points at
   // distance 0: greedy Ward merges them first, at zero cost, whatever the order. So each
   // distinct row enters the O(n^2) Ward once, as a cluster of size r, Ward then makes the same
@@ -183,18 +175,8 @@ void poolTokens(const float* rows, uint32_t n, uint32_t dim, const PoolingOption
     const uint32_t k = clustersFor(m, o.factor);
     const float* block = rows + size_t(b) * dim;
     wardClusters(block, m, dim, k, labels);
-    counts.assign(k, 0);
-    float* dst = out.data() + size_t(written) * dim;
-    for (uint32_t i = 0; i < m; ++i) {
-      float* c = dst + size_t(labels[i]) * dim;
-      const float* r = block + size_t(i) * dim;
-      for (uint32_t d = 0; d < dim; ++d) c[d] += r[d];
-      counts[labels[i]]++;
-    }
-    for (uint32_t c = 0; c < k; ++c) {
-      const float inv = 1.f / float(counts[c]);
-      for (uint32_t d = 0; d < dim; ++d) dst[size_t(c) * dim + d] *= inv;
-    }
+    counts.resize(k);
+    poolRowFns().clusterMeans(block, m, dim, labels.data(), k, out.data() + size_t(written) * dim, counts.data());
     written += k;
   }
 }

@@ -374,6 +374,71 @@ static inline float mergeRows512(float* __restrict Dk, const float* __restrict D
 }
 #endif
 
+// sum of r[c]^2: explicit vectors in the ISA builds (the compiler keeps a float reduction in
+// order, so it would not vectorise this), a plain loop otherwise.
+static inline float sumSquares(const float* __restrict r, uint32_t dim) {
+  uint32_t c = 0;
+  float s = 0.f;
+#if defined(__AVX512F__)
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+  for (; c + 32 <= dim; c += 32) {
+    const __m512 v0 = _mm512_loadu_ps(r + c), v1 = _mm512_loadu_ps(r + c + 16);
+    a0 = _mm512_fmadd_ps(v0, v0, a0);
+    a1 = _mm512_fmadd_ps(v1, v1, a1);
+  }
+  for (; c < dim; c += 16) {
+    const __mmask16 m = dim - c >= 16 ? __mmask16(0xffff) : __mmask16((1u << (dim - c)) - 1u);
+    const __m512 v = _mm512_maskz_loadu_ps(m, r + c);
+    a0 = _mm512_fmadd_ps(v, v, a0);
+  }
+  return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+#elif defined(__AVX2__)
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+  for (; c + 16 <= dim; c += 16) {
+    const __m256 v0 = _mm256_loadu_ps(r + c), v1 = _mm256_loadu_ps(r + c + 8);
+    a0 = _mm256_fmadd_ps(v0, v0, a0);
+    a1 = _mm256_fmadd_ps(v1, v1, a1);
+  }
+  for (; c + 8 <= dim; c += 8) {
+    const __m256 v = _mm256_loadu_ps(r + c);
+    a0 = _mm256_fmadd_ps(v, v, a0);
+  }
+  const __m256 a = _mm256_add_ps(a0, a1);
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  s = _mm_cvtss_f32(h);
+#endif
+  for (; c < dim; ++c) s += r[c] * r[c];
+  return s;
+}
+
+static inline void unitRowsBody(const float* __restrict rows, uint32_t n, uint32_t dim, float* __restrict unit) {
+  for (uint32_t i = 0; i < n; ++i) {
+    const float* __restrict r = rows + size_t(i) * dim;
+    const float ss = sumSquares(r, dim);
+    const float inv = ss > 0.f ? 1.f / std::sqrt(ss) : 0.f;
+    float* __restrict u = unit + size_t(i) * dim;
+    for (uint32_t c = 0; c < dim; ++c) u[c] = r[c] * inv;
+  }
+}
+
+static inline void clusterMeansBody(const float* __restrict rows, uint32_t n, uint32_t dim, const uint32_t* __restrict labels,
+                                    uint32_t k, float* __restrict out, uint32_t* __restrict counts) {
+  for (uint32_t c = 0; c < k; ++c) counts[c] = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    float* __restrict dst = out + size_t(labels[i]) * dim;
+    const float* __restrict r = rows + size_t(i) * dim;
+    for (uint32_t d = 0; d < dim; ++d) dst[d] += r[d];
+    counts[labels[i]]++;
+  }
+  for (uint32_t c = 0; c < k; ++c) {
+    const float inv = 1.f / float(counts[c]);
+    float* __restrict dst = out + size_t(c) * dim;
+    for (uint32_t d = 0; d < dim; ++d) dst[d] *= inv;
+  }
+}
+
 static inline void wardBody(const float* __restrict unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& s,
                             WardMerge* merges) {
   constexpr float kInf = std::numeric_limits<float>::infinity();

@@ -7,6 +7,8 @@ namespace {
 void wardAvx2Impl(const float* u, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& b, WardMerge* m) {
   wardBody(u, n, dim, k, b, m);
 }
+const PoolRowFns kRows{unitRowsBody, clusterMeansBody};
 }  // namespace
+const PoolRowFns* poolRowsAvx2() { return &kRows; }
 WardFn wardAvx2() { return wardAvx2Impl; }
 }  // namespace maxsim::mvindex
