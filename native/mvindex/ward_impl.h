@@ -48,6 +48,7 @@ struct Lanes {
   static V distance(V gi, V gj, V g) {
     return _mm512_max_ps(_mm512_sub_ps(_mm512_add_ps(gi, gj), _mm512_add_ps(g, g)), _mm512_setzero_ps());
   }
+  static float sum(V v) { return _mm512_reduce_add_ps(v); }
   static void storeFirst(float* p, V v, uint32_t count) {  // the first min(count, 16) lanes
     _mm512_mask_storeu_ps(p, count >= 16 ? __mmask16(0xffff) : __mmask16((1u << count) - 1u), v);
   }
@@ -63,6 +64,11 @@ struct Lanes {
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V distance(V gi, V gj, V g) {
     return _mm256_max_ps(_mm256_sub_ps(_mm256_add_ps(gi, gj), _mm256_add_ps(g, g)), _mm256_setzero_ps());
+  }
+  static float sum(V v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
   }
   static void storeFirst(float* p, V v, uint32_t count) {
     const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(count < 8 ? count : 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -379,35 +385,19 @@ static inline float mergeRows512(float* __restrict Dk, const float* __restrict D
 static inline float sumSquares(const float* __restrict r, uint32_t dim) {
   uint32_t c = 0;
   float s = 0.f;
-#if defined(__AVX512F__)
-  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-  for (; c + 32 <= dim; c += 32) {
-    const __m512 v0 = _mm512_loadu_ps(r + c), v1 = _mm512_loadu_ps(r + c + 16);
-    a0 = _mm512_fmadd_ps(v0, v0, a0);
-    a1 = _mm512_fmadd_ps(v1, v1, a1);
+#if defined(__AVX2__) || defined(__AVX512F__)
+  constexpr uint32_t W = Lanes::kWidth;
+  Lanes::V a0 = Lanes::zero(), a1 = Lanes::zero();
+  for (; c + 2 * W <= dim; c += 2 * W) {
+    const Lanes::V v0 = Lanes::load(r + c), v1 = Lanes::load(r + c + W);
+    a0 = Lanes::fma(v0, v0, a0);
+    a1 = Lanes::fma(v1, v1, a1);
   }
-  for (; c < dim; c += 16) {
-    const __mmask16 m = dim - c >= 16 ? __mmask16(0xffff) : __mmask16((1u << (dim - c)) - 1u);
-    const __m512 v = _mm512_maskz_loadu_ps(m, r + c);
-    a0 = _mm512_fmadd_ps(v, v, a0);
+  for (; c + W <= dim; c += W) {
+    const Lanes::V v = Lanes::load(r + c);
+    a0 = Lanes::fma(v, v, a0);
   }
-  return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
-#elif defined(__AVX2__)
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-  for (; c + 16 <= dim; c += 16) {
-    const __m256 v0 = _mm256_loadu_ps(r + c), v1 = _mm256_loadu_ps(r + c + 8);
-    a0 = _mm256_fmadd_ps(v0, v0, a0);
-    a1 = _mm256_fmadd_ps(v1, v1, a1);
-  }
-  for (; c + 8 <= dim; c += 8) {
-    const __m256 v = _mm256_loadu_ps(r + c);
-    a0 = _mm256_fmadd_ps(v, v, a0);
-  }
-  const __m256 a = _mm256_add_ps(a0, a1);
-  __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-  h = _mm_add_ss(h, _mm_movehdup_ps(h));
-  s = _mm_cvtss_f32(h);
+  s = Lanes::sum(a0) + Lanes::sum(a1);
 #endif
   for (; c < dim; ++c) s += r[c] * r[c];
   return s;
