@@ -27,7 +27,7 @@ uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
 // Scratch reused across documents on one thread: the distance matrix dominates.
 struct PoolScratch {
   std::vector<float> unit, transposed, dist, size, mask, nnDist;
-  std::vector<uint32_t> nn, stale, synced, keeps, parent, label, firstOf, slots, uniqueRow;
+  std::vector<uint32_t> nn, stale, synced, keeps, parent, label, firstOf, slots, uniqueRow, slotOf;
   std::vector<WardMerge> merges;
 };
 
@@ -96,7 +96,7 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   PoolScratch& s = scratch();
   // Cosine distance: Ward on unit rows (a zero row stays zero).
   s.unit.resize(size_t(n) * dim);
-  poolRowFns().unitRows(rows, n, dim, s.unit.data());
+  poolingKernels().unitRows(rows, n, dim, s.unit.data());
   // A row repeated r times (the same word in a static word-vector model, say) is r points at
   // distance 0: greedy Ward merges them first, at zero cost, whatever the order. So each
   // distinct row enters the O(n^2) Ward once, as a cluster of size r, Ward then makes the same
@@ -119,17 +119,17 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
     // Distinct rows move to the front in order of first occurrence (never past their own slot).
     s.uniqueRow.resize(distinct);
     s.size.assign(distinct, 0.f);
-    s.label.assign(n, kNone);  // here: a row's slot among the distinct rows
+    s.slotOf.resize(n);  // set for each distinct row's first occurrence
     uint32_t u = 0;
     for (uint32_t i = 0; i < n; ++i) {
       if (s.firstOf[i] == i) {
         if (u != i) std::memcpy(s.unit.data() + size_t(u) * dim, s.unit.data() + size_t(i) * dim, size_t(dim) * sizeof(float));
         s.uniqueRow[u] = i;
-        s.label[i] = u++;
+        s.slotOf[i] = u++;
       } else {
         s.parent[i] = s.firstOf[i];
       }
-      s.size[s.label[s.firstOf[i]]] += 1.f;
+      s.size[s.slotOf[s.firstOf[i]]] += 1.f;
     }
     s.transposed.resize(wardTransposedFloats(u, dim));
     s.dist.resize(size_t(u) * u);
@@ -141,7 +141,7 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
     s.keeps.resize(u);
     s.merges.resize(u - k);
     const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data(), s.stale.data(), s.synced.data(), s.keeps.data()};
-    wardMerges(s.unit.data(), u, dim, k, buf, s.merges.data());
+    poolingKernels().wardMerges(s.unit.data(), u, dim, k, buf, s.merges.data());
     // The n - k greedy merges leave exactly the k clusters of the cut.
     for (const WardMerge& mg : s.merges) {
       const uint32_t ra = findRoot(s.parent, s.uniqueRow[mg.a]), rb = findRoot(s.parent, s.uniqueRow[mg.b]);
@@ -176,7 +176,7 @@ void poolTokens(const float* rows, uint32_t n, uint32_t dim, const PoolingOption
     const float* block = rows + size_t(b) * dim;
     wardClusters(block, m, dim, k, labels);
     counts.resize(k);
-    poolRowFns().clusterMeans(block, m, dim, labels.data(), k, out.data() + size_t(written) * dim, counts.data());
+    poolingKernels().clusterMeans(block, m, dim, labels.data(), k, out.data() + size_t(written) * dim, counts.data());
     written += k;
   }
 }

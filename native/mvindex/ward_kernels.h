@@ -1,5 +1,5 @@
-// The O(n^2) part of token pooling: greedy Ward merges of a document's unit-normalised rows.
-// One plain C++ body (ward_impl.h) is compiled three times -- ward_kernels.cpp with no ISA
+// Token pooling's kernels: greedy Ward merges of a document's unit-normalised rows (the O(n^2)
+// part) and the row passes around them. One plain C++ body (ward_impl.h) is compiled three times -- ward_kernels.cpp with no ISA
 // flags, ward_kernels_avx2.cpp, ward_kernels_avx512.cpp -- and picked at run time from the
 // active SIMD level; the compiler vectorises its contiguous loops. The ISA builds touch only
 // raw buffers (no std:: containers), so no inline library code compiled with AVX-512 flags can
@@ -33,14 +33,14 @@ struct WardBuffers {
 inline uint32_t wardPaddedCols(uint32_t n) { return (n + 15) / 16 * 16 + 16; }
 inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t(wardPaddedCols(n)) * (size_t(dim) + 1); }
 
-// Writes the first n - k merges of greedy Ward agglomeration of `unit` (n, dim), cheapest
-// first: after them exactly k clusters remain. Row i stands for buf.size[i] identical points,
-// so it starts as a cluster of that size (token pooling folds repeated rows this way).
-void wardMerges(const float* unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
-
-// The O(n d) passes around the agglomeration, compiled with it for each ISA: a plain build of
-// them runs 128-bit SSE, and with a million rows an add they are a fifth of pooling's time.
-struct PoolRowFns {
+// Token pooling's kernels, one table per ISA build. The O(n d) row passes sit beside the
+// merges because a plain build of them runs 128-bit SSE, and with a million rows an add they
+// are a fifth of pooling's time.
+struct PoolingKernels {
+  // Writes the first n - k merges of greedy Ward agglomeration of `unit` (n, dim), cheapest
+  // first: after them exactly k clusters remain. Row i stands for buf.size[i] identical
+  // points, so it starts as a cluster of that size (token pooling folds repeated rows so).
+  void (*wardMerges)(const float* unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
   // layout: rows, unit (n, dim). unit = each row over its length (a zero row stays zero).
   void (*unitRows)(const float* rows, uint32_t n, uint32_t dim, float* unit);
   // layout: rows (n, dim), out (k, dim) zeroed by the caller, counts (k). out = the mean of
@@ -48,15 +48,12 @@ struct PoolRowFns {
   void (*clusterMeans)(const float* rows, uint32_t n, uint32_t dim, const uint32_t* labels, uint32_t k, float* out,
                        uint32_t* counts);
 };
-// For the active SIMD level.
-const PoolRowFns& poolRowFns();
 
-using WardFn = void (*)(const float*, uint32_t, uint32_t, uint32_t, const WardBuffers&, WardMerge*);
-WardFn wardScalar();
-WardFn wardAvx2();  // nullptr when this build has no x86 kernels
-WardFn wardAvx512();
-const PoolRowFns* poolRowsScalar();
-const PoolRowFns* poolRowsAvx2();  // nullptr when this build has no x86 kernels
-const PoolRowFns* poolRowsAvx512();
+// For the active SIMD level.
+const PoolingKernels& poolingKernels();
+
+const PoolingKernels* poolingKernelsScalar();
+const PoolingKernels* poolingKernelsAvx2();  // nullptr when this build has no x86 kernels
+const PoolingKernels* poolingKernelsAvx512();
 
 }  // namespace maxsim::mvindex

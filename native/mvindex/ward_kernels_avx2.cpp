@@ -1,14 +1,10 @@
-// wardBody compiled with the avx2 flags (see scripts/sources.js).
+// Token pooling's kernels compiled with the avx2 flags (see scripts/sources.js).
 #include "ward_impl.h"
 #include "ward_kernels.h"
 
 namespace maxsim::mvindex {
 namespace {
-void wardAvx2Impl(const float* u, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& b, WardMerge* m) {
-  wardBody(u, n, dim, k, b, m);
-}
-const PoolRowFns kRows{unitRowsBody, clusterMeansBody};
+const PoolingKernels kKernels{wardBody, unitRowsBody, clusterMeansBody};
 }  // namespace
-const PoolRowFns* poolRowsAvx2() { return &kRows; }
-WardFn wardAvx2() { return wardAvx2Impl; }
+const PoolingKernels* poolingKernelsAvx2() { return &kKernels; }
 }  // namespace maxsim::mvindex
