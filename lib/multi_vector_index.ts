@@ -594,18 +594,36 @@ export class MultiVectorIndex {
   }
 }
 
+/** Options of {@link poolTokens}. */
+export interface PoolTokensOptions {
+  /** Leading rows kept as they are (default 0). */
+  protectedTokens?: number;
+  /**
+   * What Ward compares: `'f32'` (default) the rows' unit directions, `'int8'` the directions of
+   * their 8-bit codes, as add() does for storage of 8 bits a value or fewer ('int8', 'binary',
+   * 'pq', 'residual'). Cluster means are taken over the f32 rows either way.
+   */
+  precision?: 'f32' | 'int8';
+}
+
 /**
  * The pooling add() applies to one document ((n × dim) f32): the rows it would store.
- * Exposed for inspection and tests.
+ * Exposed for inspection and tests. The fourth argument is the options, or for short the
+ * number of protected tokens.
  */
-export function poolTokens(tokens: Float32Array, dim: number, poolFactor: number, protectedTokens = 0): Float32Array {
+export function poolTokens(tokens: Float32Array, dim: number, poolFactor: number, options: number | PoolTokensOptions = {}): Float32Array {
   checkDim(dim);
   const t = checkFloat32(tokens, 'tokens');
   if (t.length % dim !== 0) throw new MaxsimError('ERR_DIMENSION_MISMATCH', `tokens length ${t.length} is not a multiple of dim ${dim}`);
   if (typeof poolFactor !== 'number' || !Number.isFinite(poolFactor) || poolFactor < 1) throw invalidParameter('poolFactor', 'a finite number >= 1', poolFactor);
+  const o: PoolTokensOptions = typeof options === 'number' ? { protectedTokens: options } : options;
+  if (o === null || typeof o !== 'object') throw invalidParameter('options', 'an object or a number of protected tokens', options);
+  const protectedTokens = o.protectedTokens ?? 0;
   if (!Number.isInteger(protectedTokens) || protectedTokens < 0) throw invalidParameter('protectedTokens', 'a non-negative integer', protectedTokens);
-  const fn = (native as unknown as { mvPoolTokens: (t: Float32Array, dim: number, f: number, p: number) => Float32Array }).mvPoolTokens;
-  return callNative(() => fn(t, dim, poolFactor, protectedTokens));
+  const precision = o.precision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'int8') throw invalidParameter('precision', "'f32' or 'int8'", precision);
+  const fn = (native as unknown as { mvPoolTokens: (t: Float32Array, dim: number, f: number, p: number, int8: boolean) => Float32Array }).mvPoolTokens;
+  return callNative(() => fn(t, dim, poolFactor, protectedTokens, precision === 'int8'));
 }
 
 

@@ -5,14 +5,35 @@ import * as assert from 'uvu/assert';
 import { poolTokens, setSimdLevel, supportedSimdLevels, capabilities, MultiVectorIndex } from '../dist/index.js';
 import { rng, gaussian, expectCode } from './mvindex_helpers.mjs';
 
-/** Greedy agglomerative Ward in float64: merge the pair with the least increase in variance. */
-function wardJs(rows, n, dim, k) {
+/** Round half to even, as the CPU's default rounding does. */
+function roundEven(v) {
+  const f = Math.floor(v), d = v - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** A row's 8-bit codes: scaled in f32 so its largest |value| is 127, rounded half to even. */
+function int8Codes(rows, i, dim) {
+  let m = 0;
+  for (let c = 0; c < dim; c++) m = Math.max(m, Math.abs(rows[i * dim + c]));
+  if (m === 0) return new Array(dim).fill(0);
+  const s = Math.fround(127 / m);
+  return Array.from({ length: dim }, (_, c) => roundEven(Math.fround(rows[i * dim + c] * s)));
+}
+
+/**
+ * Greedy agglomerative Ward in float64: merge the pair with the least increase in variance.
+ * The points are the rows' unit directions, or with int8 those of their 8-bit codes.
+ */
+function wardJs(rows, n, dim, k, int8 = false) {
   const unit = [];
   for (let i = 0; i < n; i++) {
+    const v = int8 ? int8Codes(rows, i, dim) : Array.from(rows.subarray(i * dim, (i + 1) * dim));
     let s = 0;
-    for (let c = 0; c < dim; c++) s += rows[i * dim + c] ** 2;
+    for (let c = 0; c < dim; c++) s += v[c] ** 2;
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    unit.push(Array.from({ length: dim }, (_, c) => rows[i * dim + c] * inv));
+    unit.push(v.map((x) => x * inv));
   }
   let clusters = unit.map((u, i) => ({ members: [i], sum: u.slice(), size: 1 }));
   while (clusters.length > k) {
@@ -37,14 +58,14 @@ function wardJs(rows, n, dim, k) {
   return labels;
 }
 
-function poolJs(rows, n, dim, factor, prot) {
+function poolJs(rows, n, dim, factor, prot, int8 = false) {
   const p = Math.min(prot, n);
   const m = n - p;
   const out = [...rows.subarray(0, p * dim)];
   if (m === 0) return Float32Array.from(out);
   const k = Math.max(Math.floor(m / factor), 1);
   const block = rows.subarray(p * dim);
-  const labels = wardJs(block, m, dim, k);
+  const labels = wardJs(block, m, dim, k, int8);
   const sums = Array.from({ length: k }, () => new Array(dim).fill(0));
   const counts = new Array(k).fill(0);
   for (let i = 0; i < m; i++) {
@@ -165,6 +186,55 @@ test('repeated rows: when the copies alone give more merges than needed, only co
   assert.is(outputKeys.size, inputKeys.size, 'every distinct direction is kept');
 });
 
+test("precision 'int8': Ward on the rows' 8-bit codes equals the reference at every SIMD level", () => {
+  const levels = supportedSimdLevels();
+  const before = capabilities().simd;
+  const shapes = [];
+  for (let seed = 1; seed <= 16; seed++) {
+    const r = rng(seed * 131);
+    shapes.push([500 + seed, 1 + Math.floor(r() * 60), 1 + Math.floor(r() * 70), [1.5, 2, 3, 4][seed % 4], seed % 3]);
+  }
+  // ColBERT-like lengths and dims past one 4-byte group, one vector and one tile.
+  shapes.push([601, 127, 128, 2, 0], [602, 150, 100, 2, 1], [603, 40, 129, 2, 0], [604, 33, 3, 2, 0]);
+  for (const [seed, n, dim, factor, prot] of shapes) {
+    const rows = randomRows(seed, n, dim, seed % 2 === 0);
+    const want = poolJs(rows, n, dim, factor, prot, true);
+    for (const lvl of levels) {
+      setSimdLevel(lvl);
+      const got = poolTokens(rows, dim, factor, { protectedTokens: prot, precision: 'int8' });
+      assert.is(got.length, want.length, `seed ${seed} ${lvl}: row count`);
+      for (let i = 0; i < got.length; i++)
+        assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `seed ${seed} ${lvl} n=${n} dim=${dim} f=${factor}: element ${i} ${got[i]} vs ${want[i]}`);
+    }
+  }
+  // Repeated rows fold on equal codes: copies scaled ×2 or ×3 have the same codes.
+  for (const [seed, distinct, n, dim, factor] of [[611, 40, 60, 17, 2], [612, 50, 64, 33, 1.5]]) {
+    const rows = repeatedRows(seed, distinct, n, dim);
+    const want = poolJs(rows, n, dim, factor, 0, true);
+    for (const lvl of levels) {
+      setSimdLevel(lvl);
+      const got = poolTokens(rows, dim, factor, { precision: 'int8' });
+      for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `seed ${seed} ${lvl}: element ${i}`);
+    }
+  }
+  setSimdLevel(before);
+});
+
+test("precision 'int8' keeps most documents' 'f32' clustering", () => {
+  // The codes move each direction by under half a step in 127; on clustered data that should
+  // rarely reorder Ward's merges.
+  let same = 0, total = 0;
+  for (let seed = 700; seed < 720; seed++) {
+    const n = 60, dim = 32;
+    const rows = randomRows(seed, n, dim, true);
+    const f32 = poolTokens(rows, dim, 2);
+    const int8 = poolTokens(rows, dim, 2, { precision: 'int8' });
+    total++;
+    if (f32.every((v, i) => v === int8[i])) same++;
+  }
+  assert.ok(same >= total / 2, `${same} of ${total} documents pool the same at both precisions`);
+});
+
 test('pooled row counts: max(floor(n / factor), 1) after the protected tokens', () => {
   const dim = 8;
   for (const [n, f, p, want] of [[0, 2, 0, 0], [1, 2, 0, 1], [2, 2, 0, 1], [3, 2, 0, 1], [10, 2, 0, 5], [10, 3, 1, 4], [3, 4, 3, 3], [5, 1, 0, 5], [100, 2.5, 0, 40]]) {
@@ -199,7 +269,26 @@ test('index pooling stores poolTokens() output, and the pooled index searches it
   docs.forEach((d, i) => assert.equal(ix.get(i), poolTokens(d, dim, 2, 1)));
 });
 
+test('an int8 index pools on codes: it stores the int8 form of poolTokens(precision int8)', () => {
+  const dim = 24;
+  const docs = Array.from({ length: 6 }, (_, i) => randomRows(80 + i, 30 + i * 7, dim, true));
+  const ix = new MultiVectorIndex({ dim, storage: 'int8', poolFactor: 2 });
+  ix.add([...docs.keys()], docs);
+  docs.forEach((d, i) => {
+    const want = poolTokens(d, dim, 2, { precision: 'int8' });
+    const got = ix.get(i);
+    assert.is(got.length, want.length);
+    for (let r = 0; r < want.length / dim; r++) {
+      let m = 0;
+      for (let c = 0; c < dim; c++) m = Math.max(m, Math.abs(want[r * dim + c]));
+      for (let c = 0; c < dim; c++) assert.ok(Math.abs(got[r * dim + c] - want[r * dim + c]) <= m / 127 * 0.5 + 1e-6, `doc ${i} row ${r}`);
+    }
+  });
+});
+
 test('bad pooling input', async () => {
+  await expectCode(() => poolTokens(new Float32Array(6), 3, 2, { precision: 'int4' }), 'ERR_INVALID_ARGUMENT');
+  await expectCode(() => poolTokens(new Float32Array(6), 3, 2, { protectedTokens: 1.5 }), 'ERR_INVALID_ARGUMENT');
   await expectCode(() => poolTokens(new Float32Array(7), 3, 2), 'ERR_DIMENSION_MISMATCH');
   await expectCode(() => poolTokens(new Float32Array(6), 3, 0.5), 'ERR_INVALID_ARGUMENT');
   await expectCode(() => poolTokens(new Float32Array(6), 3, 2, -1), 'ERR_INVALID_ARGUMENT');

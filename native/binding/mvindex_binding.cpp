@@ -547,7 +547,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   });
 }
 
-// poolTokens(rows f32, dim, poolFactor, protectedTokens) -> pooled rows (the add-time transform)
+// poolTokens(rows f32, dim, poolFactor, protectedTokens, int8Codes) -> pooled rows (the add-time transform)
 Napi::Value PoolTokens(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -558,6 +558,7 @@ Napi::Value PoolTokens(const Napi::CallbackInfo& info) {
     o.factor = numberArg(info, 2, "poolFactor");
     if (!(o.factor >= 1) || !std::isfinite(o.factor)) throwInvalid(env, "poolFactor must be a finite number >= 1");
     o.protectedTokens = uint32Arg(info, 3, "protectedTokens");
+    if (info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value()) o.wardInput = mvindex::WardInput::Int8Codes;
     std::vector<float> out;
     mvindex::poolTokens(rows.data, static_cast<uint32_t>(rows.length / dim), dim, o, out);
     Napi::Float32Array a = Napi::Float32Array::New(env, out.size());

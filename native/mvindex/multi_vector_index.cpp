@@ -20,6 +20,11 @@ MultiVectorIndex::MultiVectorIndex(const IndexOptions& o) : options_(o) {
   if (!(o.compactThreshold > 0.0 && o.compactThreshold <= 1.0))
     throw Error(codes::kInvalidArgument, "compactThreshold must be in (0, 1]");
   store_ = createTokenStore(o.storage, o.dim, o.codec);
+  // Storage of 8 bits a value or fewer pools on the rows' 8-bit codes (see WardInput); f32, f16
+  // and bf16 on their f32 unit rows.
+  const bool coarse = o.storage == StorageKind::Int8 || o.storage == StorageKind::Binary ||
+                      o.storage == StorageKind::PQ || o.storage == StorageKind::Residual;
+  options_.pooling.wardInput = coarse ? WardInput::Int8Codes : WardInput::UnitRows;
   if (o.exactPruning) {
     if (o.storage != StorageKind::F32 && o.storage != StorageKind::F16)
       throw Error(codes::kInvalidArgument, std::string("exactPruning needs 'f32' or 'f16' storage, not '") +

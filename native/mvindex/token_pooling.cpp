@@ -27,26 +27,27 @@ uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
 // Scratch reused across documents on one thread: the distance matrix dominates.
 struct PoolScratch {
   std::vector<float> unit, transposed, dist, size, mask, nnDist;
+  std::vector<int8_t> codes;
   std::vector<uint32_t> nn, stale, synced, keeps, parent, label, firstOf, slots, uniqueRow, slotOf;
   std::vector<WardMerge> merges;
 };
 
-// Eight words spread over the row: distinct embedding rows differ nearly everywhere, and a
-// collision only costs a memcmp. Hashing every word would be a serial chain of dim multiplies.
-uint64_t rowHash(const float* row, uint32_t dim) {
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ dim;
-  const uint32_t step = dim >= 8 ? dim / 8 : 1;
-  for (uint32_t c = 0; c < dim && c < 8 * step; c += step) {
+// Eight 4-byte words spread over the row: distinct embedding rows differ nearly everywhere, and
+// a collision only costs a memcmp. Hashing every word would be a serial chain of multiplies.
+uint64_t rowHash(const uint8_t* row, uint32_t words) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ words;
+  const uint32_t step = words >= 8 ? words / 8 : 1;
+  for (uint32_t c = 0; c < words && c < 8 * step; c += step) {
     uint32_t bits;
-    std::memcpy(&bits, row + c, 4);
+    std::memcpy(&bits, row + size_t(c) * 4, 4);
     h = (h ^ bits) * 0xff51afd7ed558ccdull;
   }
   return h ^ (h >> 29);
 }
 
-// firstOf[i] = the lowest index whose unit row is bit-for-bit row i's (i itself when none
-// before it is). Returns how many distinct rows there are.
-uint32_t findRepeatedRows(const float* unit, uint32_t n, uint32_t dim, std::vector<uint32_t>& firstOf,
+// firstOf[i] = the lowest index whose row (pitch bytes, a multiple of 4) is byte for byte row
+// i's (i itself when none before it is). Returns how many distinct rows there are.
+uint32_t findRepeatedRows(const uint8_t* rows, uint32_t n, uint32_t pitch, std::vector<uint32_t>& firstOf,
                           std::vector<uint32_t>& slots) {
   constexpr uint32_t kEmpty = 0xffffffffu;
   uint32_t cap = 16;
@@ -55,11 +56,11 @@ uint32_t findRepeatedRows(const float* unit, uint32_t n, uint32_t dim, std::vect
   firstOf.resize(n);
   uint32_t distinct = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    const float* row = unit + size_t(i) * dim;
-    uint32_t at = static_cast<uint32_t>(rowHash(row, dim)) & (cap - 1);
+    const uint8_t* row = rows + size_t(i) * pitch;
+    uint32_t at = static_cast<uint32_t>(rowHash(row, pitch / 4)) & (cap - 1);
     firstOf[i] = i;
     for (; slots[at] != kEmpty; at = (at + 1) & (cap - 1))
-      if (std::memcmp(unit + size_t(slots[at]) * dim, row, size_t(dim) * sizeof(float)) == 0) {
+      if (std::memcmp(rows + size_t(slots[at]) * pitch, row, pitch) == 0) {
         firstOf[i] = slots[at];
         break;
       }
@@ -86,7 +87,7 @@ uint32_t pooledRowCount(uint32_t n, const PoolingOptions& o) {
   return out;
 }
 
-void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::vector<uint32_t>& labels) {
+void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::vector<uint32_t>& labels, WardInput input) {
   labels.assign(n, 0);
   if (n == 0) return;
   if (k >= n) {
@@ -94,9 +95,23 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
     return;
   }
   PoolScratch& s = scratch();
-  // Cosine distance: Ward on unit rows (a zero row stays zero).
-  s.unit.resize(size_t(n) * dim);
-  poolingKernels().unitRows(rows, n, dim, s.unit.data());
+  const PoolingKernels& kernels = poolingKernels();
+  // Cosine distance: Ward on unit rows (a zero row stays zero), or on the rows' 8-bit codes,
+  // whose directions are what int8 storage keeps.
+  const bool int8 = input == WardInput::Int8Codes;
+  uint8_t* points;
+  uint32_t pitch;
+  if (int8) {
+    pitch = int8CodeStride(dim);
+    s.codes.resize(size_t(n) * pitch);
+    kernels.quantizeRows(rows, n, dim, s.codes.data());
+    points = reinterpret_cast<uint8_t*>(s.codes.data());
+  } else {
+    pitch = dim * uint32_t(sizeof(float));
+    s.unit.resize(size_t(n) * dim);
+    kernels.unitRows(rows, n, dim, s.unit.data());
+    points = reinterpret_cast<uint8_t*>(s.unit.data());
+  }
   // A row repeated r times (the same word in a static word-vector model, say) is r points at
   // distance 0: greedy Ward merges them first, at zero cost, whatever the order. So each
   // distinct row enters the O(n^2) Ward once, as a cluster of size r, Ward then makes the same
@@ -104,7 +119,7 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   // distinct count. When the copies alone make more than the n - k merges needed, the
   // clustering ends among them: copies join their first occurrence in row order.
   constexpr uint32_t kNone = 0xffffffffu;
-  const uint32_t distinct = findRepeatedRows(s.unit.data(), n, dim, s.firstOf, s.slots);
+  const uint32_t distinct = findRepeatedRows(points, n, pitch, s.firstOf, s.slots);
   s.parent.resize(n);
   std::iota(s.parent.begin(), s.parent.end(), 0u);
   const uint32_t needed = n - k;
@@ -123,7 +138,7 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
     uint32_t u = 0;
     for (uint32_t i = 0; i < n; ++i) {
       if (s.firstOf[i] == i) {
-        if (u != i) std::memcpy(s.unit.data() + size_t(u) * dim, s.unit.data() + size_t(i) * dim, size_t(dim) * sizeof(float));
+        if (u != i) std::memcpy(points + size_t(u) * pitch, points + size_t(i) * pitch, pitch);
         s.uniqueRow[u] = i;
         s.slotOf[i] = u++;
       } else {
@@ -131,7 +146,7 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
       }
       s.size[s.slotOf[s.firstOf[i]]] += 1.f;
     }
-    s.transposed.resize(wardTransposedFloats(u, dim));
+    s.transposed.resize(int8 ? wardInt8ScratchFloats(u, dim) : wardTransposedFloats(u, dim));
     s.dist.resize(size_t(u) * u);
     s.mask.resize(u);
     s.nnDist.resize(u);
@@ -141,7 +156,8 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
     s.keeps.resize(u);
     s.merges.resize(u - k);
     const WardBuffers buf{s.transposed.data(), s.dist.data(), s.size.data(), s.mask.data(), s.nnDist.data(), s.nn.data(), s.stale.data(), s.synced.data(), s.keeps.data()};
-    poolingKernels().wardMerges(s.unit.data(), u, dim, k, buf, s.merges.data());
+    if (int8) kernels.wardMergesInt8(s.codes.data(), u, dim, k, buf, s.merges.data());
+    else kernels.wardMerges(s.unit.data(), u, dim, k, buf, s.merges.data());
     // The n - k greedy merges leave exactly the k clusters of the cut.
     for (const WardMerge& mg : s.merges) {
       const uint32_t ra = findRoot(s.parent, s.uniqueRow[mg.a]), rb = findRoot(s.parent, s.uniqueRow[mg.b]);
@@ -174,7 +190,7 @@ void poolTokens(const float* rows, uint32_t n, uint32_t dim, const PoolingOption
     const uint32_t m = std::min(kMaxPoolBlock, n - b);
     const uint32_t k = clustersFor(m, o.factor);
     const float* block = rows + size_t(b) * dim;
-    wardClusters(block, m, dim, k, labels);
+    wardClusters(block, m, dim, k, labels, o.wardInput);
     counts.resize(k);
     poolingKernels().clusterMeans(block, m, dim, labels.data(), k, out.data() + size_t(written) * dim, counts.data());
     written += k;

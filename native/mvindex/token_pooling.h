@@ -14,9 +14,16 @@ namespace maxsim::mvindex {
 
 constexpr uint32_t kMaxPoolBlock = 2048;
 
+// What Ward compares: the rows' unit directions in f32, or the directions of their 8-bit codes
+// (each row scaled so its largest |value| is 127 and rounded). Storage that keeps 8 bits a value
+// or fewer pools on codes: its clustering then runs on an exact integer Gram, about four
+// times faster, and sees the rows at no finer precision than that storage stores them.
+enum class WardInput : uint8_t { UnitRows, Int8Codes };
+
 struct PoolingOptions {
   double factor = 1.0;          // 1 = no pooling
   uint32_t protectedTokens = 0;
+  WardInput wardInput = WardInput::UnitRows;
   bool enabled() const { return factor > 1.0; }
 };
 
@@ -29,6 +36,7 @@ void poolTokens(const float* rows, uint32_t n, uint32_t dim, const PoolingOption
 
 // Ward clustering of n rows into k clusters; labels[i] in [0, k), numbered by first member.
 // Exposed for tests (through the binding) and for reuse.
-void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::vector<uint32_t>& labels);
+void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::vector<uint32_t>& labels,
+                  WardInput input = WardInput::UnitRows);
 
 }  // namespace maxsim::mvindex

@@ -1,7 +1,8 @@
-// Token pooling's kernels: greedy Ward merges of a document's unit-normalised rows (the O(n^2)
-// part) and the row passes around them. One plain C++ body (ward_impl.h) is compiled three times -- ward_kernels.cpp with no ISA
-// flags, ward_kernels_avx2.cpp, ward_kernels_avx512.cpp -- and picked at run time from the
-// active SIMD level; the compiler vectorises its contiguous loops. The ISA builds touch only
+// Token pooling's kernels: greedy Ward merges of a document's unit-normalised rows or of their
+// 8-bit codes (the O(n^2) part), and the row passes around them. One plain C++ body
+// (ward_impl.h) is compiled four times -- ward_kernels.cpp with no ISA flags,
+// ward_kernels_avx2.cpp, ward_kernels_avx512.cpp, ward_kernels_avx512_vnni.cpp -- and picked at
+// run time from the active SIMD level and the CPU's features. The ISA builds touch only
 // raw buffers (no std:: containers), so no inline library code compiled with AVX-512 flags can
 // be merged by the linker into the code other CPUs run.
 #pragma once
@@ -33,6 +34,11 @@ struct WardBuffers {
 inline uint32_t wardPaddedCols(uint32_t n) { return (n + 15) / 16 * 16 + 16; }
 inline size_t wardTransposedFloats(uint32_t n, uint32_t dim) { return size_t(wardPaddedCols(n)) * (size_t(dim) + 1); }
 
+// Bytes a row of 8-bit codes takes: dim, padded with zero codes to whole 4-byte groups.
+inline uint32_t int8CodeStride(uint32_t dim) { return (dim + 3) / 4 * 4; }
+// The scratch wardMergesInt8 uses in WardBuffers::transposed, in floats.
+size_t wardInt8ScratchFloats(uint32_t n, uint32_t dim);
+
 // Token pooling's kernels, one table per ISA build. The O(n d) row passes sit beside the
 // merges because a plain build of them runs 128-bit SSE, and with a million rows an add they
 // are a fifth of pooling's time.
@@ -41,6 +47,13 @@ struct PoolingKernels {
   // first: after them exactly k clusters remain. Row i stands for buf.size[i] identical
   // points, so it starts as a cluster of that size (token pooling folds repeated rows so).
   void (*wardMerges)(const float* unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
+  // The same over rows given as 8-bit codes, layout (n, int8CodeStride(dim)): the distances are
+  // those between the codes' directions, from an exact integer Gram, so every ISA build gives
+  // the same clustering.
+  void (*wardMergesInt8)(const int8_t* codes, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
+  // codes (n, int8CodeStride(dim)) = each row scaled so its largest |value| is 127, rounded to
+  // nearest (a zero row gives zero codes): what int8 storage keeps of a row, up to its scale.
+  void (*quantizeRows)(const float* rows, uint32_t n, uint32_t dim, int8_t* codes);
   // layout: rows, unit (n, dim). unit = each row over its length (a zero row stays zero).
   void (*unitRows)(const float* rows, uint32_t n, uint32_t dim, float* unit);
   // layout: rows (n, dim), out (k, dim) zeroed by the caller, counts (k). out = the mean of
@@ -55,5 +68,6 @@ const PoolingKernels& poolingKernels();
 const PoolingKernels* poolingKernelsScalar();
 const PoolingKernels* poolingKernelsAvx2();  // nullptr when this build has no x86 kernels
 const PoolingKernels* poolingKernelsAvx512();
+const PoolingKernels* poolingKernelsAvx512Vnni();
 
 }  // namespace maxsim::mvindex
