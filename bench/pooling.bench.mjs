@@ -4,9 +4,10 @@
 // repeated to 2,100 documents so that an add lasts long enough to time).
 //
 // References measured in the same run: the plain add of the same storage (the ratio), and the
-// Gram floor -- each document's u(u+1)/2 dot products between its u distinct unit rows, the
-// O(u² d) part no exact Ward avoids, at this core's FMA peak (a register-only probe) times the
-// threads.
+// f32 Gram floor -- each document's u(u+1)/2 dot products between its u distinct unit rows, the
+// O(u² d) part no exact f32 Ward avoids, at this core's FMA peak (a register-only probe) times
+// the threads. int8 storage pools on 8-bit codes with an integer Gram instead, so its pooling is
+// also timed through poolTokens(precision 'int8') beside the f32 one.
 //
 //   npm run bench:pooling        (env: POOLBENCH_ROUNDS, default 7)
 //
@@ -60,11 +61,14 @@ function measure(name, set, dim) {
   setThreads(1);
   const peak = Math.max(measurePeakGflops(0.3), measurePeakGflops(0.3));
   const doc = (i) => set.tokens.subarray(set.offsets[i] * dim, set.offsets[i + 1] * dim);
-  let poolMs = Infinity;
+  let poolMs = Infinity, poolMs8 = Infinity;
   for (let r = 0; r < 3; r++) {
-    const t = process.hrtime.bigint();
+    let t = process.hrtime.bigint();
     for (let i = 0; i < nDocs; i++) poolTokens(doc(i), dim, 2);
     poolMs = Math.min(poolMs, Number(process.hrtime.bigint() - t) / 1e6);
+    t = process.hrtime.bigint();
+    for (let i = 0; i < nDocs; i++) poolTokens(doc(i), dim, 2, { precision: 'int8' });
+    poolMs8 = Math.min(poolMs8, Number(process.hrtime.bigint() - t) / 1e6);
   }
   setThreads(cores);
   const floorMs = (gramFlop / 1e9 / (peak * cores)) * 1000;
@@ -77,9 +81,10 @@ function measure(name, set, dim) {
     console.log(`| ${s} | ${fmt(plain, 1)} | ${fmt(pooled, 1)} | ×${fmt(pooled / plain, 2)} ${pooled <= 2 * plain ? '(met)' : '(not met)'} |`);
   }
   console.log(`Distinct rows: the Gram over them is ${fmt((100 * gramFlop) / fullFlop, 0)}% of the one over every row.`);
-  console.log(`Gram floor: ${fmt(gramFlop / 1e9, 2)} GFLOP at the FMA peak (${fmt(peak, 1)} GFLOP/s a core, measured now) × ${cores} threads = ${fmt(floorMs, 1)} ms, ` +
+  console.log(`f32 Gram floor (f32, f16 and bf16 storage pool on f32 unit rows): ${fmt(gramFlop / 1e9, 2)} GFLOP at the FMA peak (${fmt(peak, 1)} GFLOP/s a core, measured now) × ${cores} threads = ${fmt(floorMs, 1)} ms, ` +
     `×${fmt(floorMs / best.get('int8'), 2)} the plain int8 add and ×${fmt(floorMs / best.get('f32'), 2)} the plain f32 add by itself.`);
   console.log(`poolTokens over every document, 1 thread: ${fmt(poolMs, 1)} ms (best of 3); the Gram at peak would be ${fmt((100 * gramFlop) / 1e9 / (poolMs / 1000) / peak, 0)}% of that.`);
+  console.log(`poolTokens with precision 'int8' (what int8, binary, pq and residual storage use), 1 thread: ${fmt(poolMs8, 1)} ms, ×${fmt(poolMs8 / poolMs, 2)} the f32 precision.`);
 }
 
 const which = process.argv[2];

@@ -1,7 +1,8 @@
 // Token pooling (Clavié et al. 2024), applied to one document at add time:
 //   1. the first `protectedTokens` rows are kept as they are;
 //   2. the n rows after them are clustered hierarchically with Ward linkage on cosine distance
-//      (Ward on the unit-normalised rows) into k = max(floor(n / poolFactor), 1) clusters;
+//      (Ward on the unit-normalised rows, or on the directions of their 8-bit codes: WardInput)
+//      into k = max(floor(n / poolFactor), 1) clusters;
 //   3. each cluster is replaced by the mean of its original (not normalised) rows.
 // Ward runs greedily over a full distance matrix with cached nearest neighbours and
 // Lance–Williams updates, stopping after the n - k merges that leave k clusters; O(n^2) memory. Documents longer than kMaxPoolBlock pooled
