@@ -6,7 +6,9 @@
 #include <random>
 #include <vector>
 
+#include "../core/cpu_features.h"
 #include "../kernels/kernels.h"
+#include "../mvindex/ward_kernels.h"
 
 using namespace maxsim;
 
@@ -75,6 +77,45 @@ int main() {
         }
       }
     }
+  }
+  // Token pooling's 8-bit path: every build's codes and merges equal the scalar build's bit for
+  // bit (the integer Gram is exact), including the AVX-512BW build, which a VNNI CPU never picks.
+  {
+    using namespace maxsim::mvindex;
+    const CpuFeatures& f = detectedFeatures();
+    std::vector<std::pair<const char*, const PoolingKernels*>> pools;
+    if (f.hasAvx2Level() && poolingKernelsAvx2()) pools.push_back({"avx2", poolingKernelsAvx2()});
+    if (f.hasAvx512Level() && poolingKernelsAvx512()) pools.push_back({"avx512", poolingKernelsAvx512()});
+    if (f.hasAvx512Level() && f.avx512vnni && poolingKernelsAvx512Vnni()) pools.push_back({"avx512_vnni", poolingKernelsAvx512Vnni()});
+    const PoolingKernels& plain = *poolingKernelsScalar();
+    const auto mergesOf = [](const PoolingKernels& k, const std::vector<int8_t>& codes, uint32_t n, uint32_t dim) {
+      std::vector<float> scratch(wardInt8ScratchFloats(n, dim)), dist(size_t(n) * n), size(n, 1.f), mask(n), nnDist(n);
+      std::vector<uint32_t> nn(n), stale(n), synced(n), keeps(n);
+      std::vector<WardMerge> merges(n - n / 2);
+      const WardBuffers buf{scratch.data(), dist.data(), size.data(), mask.data(), nnDist.data(), nn.data(), stale.data(), synced.data(), keeps.data()};
+      k.wardMergesInt8(codes.data(), n, dim, n / 2, buf, merges.data());
+      return merges;
+    };
+    for (uint32_t dim : {1u, 3u, 17u, 100u, 128u, 131u})
+      for (uint32_t n : {2u, 7u, 17u, 40u, 127u, 130u}) {
+        std::vector<float> rows(size_t(n) * dim);
+        for (auto& x : rows) x = u(rng);
+        const uint32_t stride = int8CodeStride(dim);
+        std::vector<int8_t> want(size_t(n) * stride);
+        plain.quantizeRows(rows.data(), n, dim, want.data());
+        const std::vector<WardMerge> wantMerges = mergesOf(plain, want, n, dim);
+        for (const auto& [name, k] : pools) {
+          std::vector<int8_t> got(size_t(n) * stride);
+          k->quantizeRows(rows.data(), n, dim, got.data());
+          expect(got == want, "pool quantizeRows", name, dim, 0, n, 0, 0);
+          const std::vector<WardMerge> gotMerges = mergesOf(*k, want, n, dim);
+          bool same = true;
+          for (size_t m = 0; m < gotMerges.size(); ++m)
+            same &= gotMerges[m].a == wantMerges[m].a && gotMerges[m].b == wantMerges[m].b && gotMerges[m].cost == wantMerges[m].cost;
+          expect(same, "pool wardMergesInt8", name, dim, 0, n, 0, 0);
+          cases += 2;
+        }
+      }
   }
   std::printf("%d checks, %d failures\n", cases, failures);
   std::printf("%d passed, %d failed\n", cases - failures, failures);
