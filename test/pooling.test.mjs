@@ -220,19 +220,22 @@ test("precision 'int8': Ward on the rows' 8-bit codes equals the reference at ev
   setSimdLevel(before);
 });
 
-test("precision 'int8' keeps most documents' 'f32' clustering", () => {
-  // The codes move each direction by under half a step in 127; on clustered data that should
-  // rarely reorder Ward's merges.
+test("precision 'int8' keeps nearly every cluster of 'f32'", () => {
+  // The codes move each direction by under half a step in 127, so they only reorder Ward's
+  // near-tied merges: measured, 566 of 600 pooled rows (clusters) here are identical at both
+  // precisions, and half the documents pool identically. Unrelated clusterings share ~none.
+  const dim = 32;
   let same = 0, total = 0;
   for (let seed = 700; seed < 720; seed++) {
-    const n = 60, dim = 32;
-    const rows = randomRows(seed, n, dim, true);
+    const rows = randomRows(seed, 60, dim, true);
     const f32 = poolTokens(rows, dim, 2);
     const int8 = poolTokens(rows, dim, 2, { precision: 'int8' });
-    total++;
-    if (f32.every((v, i) => v === int8[i])) same++;
+    const key = (v, i) => Array.from(v.subarray(i * dim, (i + 1) * dim)).join(',');
+    const int8Rows = new Set(Array.from({ length: int8.length / dim }, (_, i) => key(int8, i)));
+    for (let i = 0; i < f32.length / dim; i++) same += int8Rows.has(key(f32, i)) ? 1 : 0;
+    total += f32.length / dim;
   }
-  assert.ok(same >= total / 2, `${same} of ${total} documents pool the same at both precisions`);
+  assert.ok(same >= 0.9 * total, `${same} of ${total} pooled rows identical at both precisions`);
 });
 
 test('pooled row counts: max(floor(n / factor), 1) after the protected tokens', () => {
