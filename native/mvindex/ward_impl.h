@@ -39,6 +39,16 @@ static inline float rowArgMin(const float* __restrict d, const float* __restrict
       vi = _mm512_mask_mov_epi32(vi, lt, idx);
       idx = _mm512_add_epi32(idx, step);
     }
+    if (x < n) {
+      // The ragged end as one masked vector (lanes past n read as +inf): a scalar loop here is a
+      // chain of up to 15 dependent compares on the merge's critical path.
+      const __mmask16 in = __mmask16((1u << (n - x)) - 1u);
+      const __m512 v = _mm512_mask_add_ps(_mm512_set1_ps(kInf), in, _mm512_maskz_loadu_ps(in, d + x), _mm512_maskz_loadu_ps(in, mask + x));
+      const __mmask16 lt = _mm512_cmp_ps_mask(v, vb, _CMP_LT_OQ);
+      vb = _mm512_mask_mov_ps(vb, lt, v);
+      vi = _mm512_mask_mov_epi32(vi, lt, idx);
+      x = n;
+    }
     best = _mm512_reduce_min_ps(vb);
     const __mmask16 eq = _mm512_cmp_ps_mask(vb, _mm512_set1_ps(best), _CMP_EQ_OQ);
     bi = best < kInf ? static_cast<uint32_t>(_mm512_mask_reduce_min_epu32(eq, vi)) : 0xffffffffu;
@@ -55,6 +65,15 @@ static inline float rowArgMin(const float* __restrict d, const float* __restrict
       vb = _mm256_blendv_ps(vb, v, lt);
       vi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(vi), _mm256_castsi256_ps(idx), lt));
       idx = _mm256_add_epi32(idx, step);
+    }
+    if (x < n) {  // the ragged end as one masked vector, as in the AVX-512 build
+      const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n - x)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      const __m256 v = _mm256_blendv_ps(_mm256_set1_ps(kInf), _mm256_add_ps(_mm256_maskload_ps(d + x, in), _mm256_maskload_ps(mask + x, in)),
+                                        _mm256_castsi256_ps(in));
+      const __m256 lt = _mm256_cmp_ps(v, vb, _CMP_LT_OQ);
+      vb = _mm256_blendv_ps(vb, v, lt);
+      vi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(vi), _mm256_castsi256_ps(idx), lt));
+      x = n;
     }
     alignas(32) float lv[8];
     alignas(32) uint32_t li[8];
