@@ -82,6 +82,23 @@ test('f32 get() returns the stored tokens exactly; f16/bf16/int8 within their pr
   }
 });
 
+test('int8 keeps the shape of rows of tiny and subnormal values (no overflowing scale)', () => {
+  // 127 / max|x| overflows for rows of subnormals; every code used to come out ±127.
+  const dim = 8;
+  const rows = [1e-39, 1e-30].map((s) => Float32Array.from([1, -2, 3, 0, 0.5, -1, 2, 0.1], (v) => v * s));
+  const before = capabilities().simd;
+  for (const lvl of supportedSimdLevels()) {
+    setSimdLevel(lvl);
+    const ix = new MultiVectorIndex({ dim, storage: 'int8' });
+    ix.add([0, 1], rows);
+    rows.forEach((row, i) => {
+      const got = ix.get(i), m = Math.max(...row.map(Math.abs));
+      for (let c = 0; c < dim; c++) assert.ok(Math.abs(got[c] - row[c]) <= m / 127, `${lvl} row ${i} element ${c}: ${got[c]} vs ${row[c]}`);
+    });
+  }
+  setSimdLevel(before);
+});
+
 test('flat buffer and per-document arrays give the same index; subarray views honour byteOffset', async () => {
   const dim = 16;
   const docs = randomDocs(9, 30, dim);

@@ -335,7 +335,8 @@ void quantizeInt8Rows(const float* in, size_t rows, uint32_t dim, int8_t* codes,
       for (uint32_t t = 0; t + 16 <= dim && finite; t += 16)
         if (_mm512_cmp_ps_mask(_mm512_loadu_ps(x + t), _mm512_loadu_ps(x + t), _CMP_UNORD_Q)) finite = false;
     }
-    if (!finite || !(maxAbs > 0.f)) { quantizeInt8Row(x, dim, c, scales + r); continue; }
+    // Tiny rows too: the reference scales them up first so that 127 / maxAbs stays finite.
+    if (!finite || !(maxAbs >= 0x1p-100f)) { quantizeInt8Row(x, dim, c, scales + r); continue; }
     const __m512 inv = _mm512_set1_ps(127.f / maxAbs);
     for (k = 0; k + 16 <= dim; k += 16) {
       const __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + k), inv));

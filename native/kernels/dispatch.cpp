@@ -28,9 +28,12 @@ void quantizeInt8Row(const float* in, uint32_t dim, int8_t* codes, float* scale)
     *scale = finite ? 0.f : NAN;  // NaN marks a row the caller must reject
     return;
   }
-  const float inv = 127.f / maxAbs;
+  // Below 2^-100 a row's values are first scaled by 2^64 (exact at that size): 127 / maxAbs
+  // would overflow to infinity for subnormal rows, and every code would come out ±127.
+  const float pre = maxAbs < 0x1p-100f ? 0x1p64f : 1.f;
+  const float inv = 127.f / (maxAbs * pre);
   for (uint32_t k = 0; k < dim; ++k) {
-    float v = std::nearbyint(in[k] * inv);
+    float v = std::nearbyint((in[k] * pre) * inv);
     v = v > 127.f ? 127.f : (v < -127.f ? -127.f : v);
     codes[k] = static_cast<int8_t>(v);
   }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "../kernels/kernels.h"
 #include "ward_kernels.h"
 
 namespace maxsim::mvindex {
@@ -26,7 +27,7 @@ uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
 
 // Scratch reused across documents on one thread: the distance matrix dominates.
 struct PoolScratch {
-  std::vector<float> unit, transposed, dist, size, mask, nnDist;
+  std::vector<float> unit, transposed, dist, size, mask, nnDist, scales;
   std::vector<int8_t> codes;
   std::vector<uint32_t> nn, stale, synced, keeps, parent, label, firstOf, slots, uniqueRow, slotOf;
   std::vector<WardMerge> merges;
@@ -102,9 +103,21 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
   uint8_t* points;
   uint32_t pitch;
   if (int8) {
+    // The int8 storage's own quantizer (scale = max |x| / 127, rounded to nearest), whose
+    // result is the same at every SIMD level; the scales do not change a row's direction.
     pitch = int8CodeStride(dim);
     s.codes.resize(size_t(n) * pitch);
-    kernels.quantizeRows(rows, n, dim, s.codes.data());
+    s.scales.resize(n);
+    const KernelTable& kt = activeKernels();
+    if (pitch == dim) {
+      kt.quantizeInt8Rows(rows, n, dim, s.codes.data(), s.scales.data());
+    } else {  // rows padded with zero codes to whole 4-byte groups
+      for (uint32_t i = 0; i < n; ++i) {
+        int8_t* c = s.codes.data() + size_t(i) * pitch;
+        kt.quantizeInt8Rows(rows + size_t(i) * dim, 1, dim, c, &s.scales[i]);
+        std::memset(c + dim, 0, pitch - dim);
+      }
+    }
     points = reinterpret_cast<uint8_t*>(s.codes.data());
   } else {
     pitch = dim * uint32_t(sizeof(float));

@@ -1,5 +1,6 @@
-// ward_gram_int8.h: token pooling's 8-bit path. Row codes + an exact integer Gram -> squared distances
-// between unit directions, bit-identical across ISA builds.
+// ward_gram_int8.h: token pooling's 8-bit path. An exact integer Gram of the rows' 8-bit codes
+// (made by the kernel table's quantizeInt8Rows, the int8 storage's own quantizer) -> squared
+// distances between the codes' unit directions, bit-identical across ISA builds.
 //
 // Included by several translation units, each compiled with its own ISA flags:
 // every function has internal linkage and the code path is picked from the
@@ -53,29 +54,6 @@ static inline float i8gDist(int32_t g, float ri, float rj, float qi, float qj) {
   return d > 0.f ? d : 0.f;
 }
 
-// Row scale s = 127/m.  Rows whose max is below 2^-100 (127/m could overflow
-// for denormal maxima) are first multiplied by pre = 2^64, exact at that size;
-// they are rare and always take the scalar loop.  m == 0 gives s = 0: codes 0.
-static inline void i8gScale(float m, float& pre, float& s) {
-  pre = m > 0.f && m < 0x1p-100f ? 0x1p64f : 1.f;
-  s = m > 0.f ? 127.f / (m * pre) : 0.f;
-}
-// Scalar row quantizer (plain path and the tiny-row fallback): writes [0, stride).
-static inline void i8gQuantizeRowScalar(const float* x, uint32_t dim, float pre, float s, int8_t* c, uint32_t stride) {
-  for (uint32_t d = 0; d < dim; ++d) c[d] = int8_t(int(std::nearbyint((x[d] * pre) * s)));
-  std::memset(c + dim, 0, stride - dim);
-}
-#if !defined(I8G_AVX512) && !defined(I8G_AVX2)
-static inline float i8gMaxAbs(const float* x, uint32_t dim) {
-  float m = 0.f;
-  for (uint32_t d = 0; d < dim; ++d) m = std::fabs(x[d]) > m ? std::fabs(x[d]) : m;
-  return m;
-}
-static inline void i8gQuantizeRow(const float* x, uint32_t dim, float s, int8_t* c, uint32_t stride) {
-  i8gQuantizeRowScalar(x, dim, 1.f, s, c, stride);
-}
-#endif
-
 static inline size_t i8gAlign64(size_t x) { return (x + 63) & ~size_t(63); }
 // Column padding: n rounded up to 16 plus 16 spare, so a 2-vector tile that
 // starts at any row < n stays inside the packed buffers.
@@ -93,35 +71,6 @@ static size_t int8DistanceScratchBytes(uint32_t n, uint32_t dim) {
 typedef __m512i I8gVi;
 static inline __mmask16 i8gMask16(uint32_t d, uint32_t end) { return __mmask16(d >= end ? 0 : end - d >= 16 ? 0xFFFF : (1u << (end - d)) - 1); }
 static inline __mmask64 i8gMask64(uint32_t cnt) { return cnt >= 64 ? ~0ull : (1ull << cnt) - 1; }
-// max |x| via the bit patterns: for non-negative finite floats, unsigned integer
-// order is float order (and integer max is cheaper than vmaxps here).
-static inline float i8gMaxAbs(const float* x, uint32_t dim) {
-  const __m512i absMask = _mm512_set1_epi32(0x7fffffff);
-  __m512i m0 = _mm512_setzero_si512(), m1 = m0;
-  uint32_t d = 0;
-  for (; d + 32 <= dim; d += 32) {
-    m0 = _mm512_max_epu32(m0, _mm512_and_si512(_mm512_loadu_si512(x + d), absMask));
-    m1 = _mm512_max_epu32(m1, _mm512_and_si512(_mm512_loadu_si512(x + d + 16), absMask));
-  }
-  for (; d < dim; d += 16) m0 = _mm512_max_epu32(m0, _mm512_and_si512(_mm512_maskz_loadu_epi32(i8gMask16(d, dim), x + d), absMask));
-  const uint32_t bits = _mm512_reduce_max_epu32(_mm512_max_epu32(m0, m1));
-  float m;
-  std::memcpy(&m, &bits, 4);
-  return m;
-}
-// Codes for [0, stride): mul, cvt (rounds half to even, like nearbyint), vpmovdb
-// (|y| <= 127, so the narrowing is exact), 16 at a time; pad bytes = 0.
-static inline void i8gQuantizeRow(const float* x, uint32_t dim, float s, int8_t* c, uint32_t stride) {
-  const __m512 vs = _mm512_set1_ps(s);
-  uint32_t d = 0;
-  for (; d + 16 <= dim; d += 16)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(c + d), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + d), vs))));
-  if (d < dim) {
-    const __mmask16 k = i8gMask16(d, dim);
-    _mm512_mask_cvtepi32_storeu_epi8(c + d, k, _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + d), vs)));
-  }
-  std::memset(c + dim, 0, stride - dim);
-}
 static inline I8gVi i8gZero() { return _mm512_setzero_si512(); }
 static inline I8gVi i8gLoadI(const void* p) { return _mm512_loadu_si512(p); }
 static inline void i8gStoreI(void* p, I8gVi v) { _mm512_storeu_si512(p, v); }
@@ -170,27 +119,6 @@ typedef __m256i I8gVi;
 static inline __m256i i8gMask8(uint32_t d, uint32_t end) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(d >= end ? 0 : int(end - d)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
-static inline float i8gMaxAbs(const float* x, uint32_t dim) {
-  const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  __m256 mx = _mm256_setzero_ps();
-  for (uint32_t d = 0; d < dim; d += 8) mx = _mm256_max_ps(mx, _mm256_and_ps(_mm256_maskload_ps(x + d, i8gMask8(d, dim)), absMask));
-  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
-  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-  return _mm_cvtss_f32(_mm_max_ss(m4, _mm_movehdup_ps(m4)));
-}
-static inline void i8gQuantizeRow(const float* x, uint32_t dim, float s, int8_t* c, uint32_t stride) {
-  const __m256 vs = _mm256_set1_ps(s);
-  for (uint32_t d = 0; d < dim; d += 8) {
-    const __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_maskload_ps(x + d, i8gMask8(d, dim)), vs));
-    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    const __m128i b = _mm_packs_epi16(w, w);  // |y| <= 127: no saturation
-    if (dim - d >= 8) { _mm_storel_epi64(reinterpret_cast<__m128i*>(c + d), b); continue; }
-    int8_t t[16];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(t), b);
-    std::memcpy(c + d, t, dim - d);
-  }
-  std::memset(c + dim, 0, stride - dim);
-}
 static inline I8gVi i8gZero() { return _mm256_setzero_si256(); }
 static inline I8gVi i8gLoadI(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 static inline void i8gStoreI(void* p, I8gVi v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
@@ -223,25 +151,6 @@ static inline void i8gDiag(I8gVi g, float* r, float* q) {
   _mm256_storeu_ps(q, _mm256_and_ps(one, pos));
 }
 #endif
-
-// ------------------------------------------------------------------ quantize
-// Per row: m = max |x_c|, s = 127/m, code = nearbyint(x_c * s); plain f32
-// multiplies only (nothing is added to a product, so no FMA can appear).
-static void quantizeRowsInt8(const float* rows, uint32_t n, uint32_t dim, int8_t* codes, uint32_t codeStride) {
-  // Blocks of 16 rows: all maxima and scales first, so the per-row reduction ->
-  // divide latency chains overlap instead of stalling each row's quantize loop.
-  for (uint32_t i0 = 0; i0 < n; i0 += 16) {
-    const uint32_t rb = n - i0 < 16 ? n - i0 : 16;
-    float pre[16], s[16];
-    for (uint32_t i = 0; i < rb; ++i) i8gScale(i8gMaxAbs(rows + size_t(i0 + i) * dim, dim), pre[i], s[i]);
-    for (uint32_t i = 0; i < rb; ++i) {
-      const float* x = rows + size_t(i0 + i) * dim;
-      int8_t* c = codes + size_t(i0 + i) * codeStride;
-      if (pre[i] == 1.f) i8gQuantizeRow(x, dim, s[i], c, codeStride);  // x*1 == x: same bits as (x*pre)*s
-      else i8gQuantizeRowScalar(x, dim, pre[i], s[i], c, codeStride);
-    }
-  }
-}
 
 // ------------------------------------------------------------ distance, SIMD
 #if defined(I8G_AVX512) || defined(I8G_AVX2)

@@ -352,8 +352,4 @@ static inline void wardBodyInt8(const int8_t* __restrict codes, uint32_t n, uint
   agglomerate(n, k, s, merges);
 }
 
-static inline void quantizeRowsBody(const float* __restrict rows, uint32_t n, uint32_t dim, int8_t* __restrict codes) {
-  quantizeRowsInt8(rows, n, dim, codes, int8CodeStride(dim));
-}
-
 }  // namespace maxsim::mvindex

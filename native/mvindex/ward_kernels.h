@@ -47,13 +47,10 @@ struct PoolingKernels {
   // first: after them exactly k clusters remain. Row i stands for buf.size[i] identical
   // points, so it starts as a cluster of that size (token pooling folds repeated rows so).
   void (*wardMerges)(const float* unit, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
-  // The same over rows given as 8-bit codes, layout (n, int8CodeStride(dim)): the distances are
-  // those between the codes' directions, from an exact integer Gram, so every ISA build gives
-  // the same clustering.
+  // The same over rows given as 8-bit codes (quantizeInt8Rows', zero-padded), layout
+  // (n, int8CodeStride(dim)): the distances are those between the codes' directions, from an
+  // exact integer Gram, so every ISA build gives the same clustering.
   void (*wardMergesInt8)(const int8_t* codes, uint32_t n, uint32_t dim, uint32_t k, const WardBuffers& buf, WardMerge* merges);
-  // codes (n, int8CodeStride(dim)) = each row scaled so its largest |value| is 127, rounded to
-  // nearest (a zero row gives zero codes): what int8 storage keeps of a row, up to its scale.
-  void (*quantizeRows)(const float* rows, uint32_t n, uint32_t dim, int8_t* codes);
   // layout: rows, unit (n, dim). unit = each row over its length (a zero row stays zero).
   void (*unitRows)(const float* rows, uint32_t n, uint32_t dim, float* unit);
   // layout: rows (n, dim), out (k, dim) zeroed by the caller, counts (k). out = the mean of

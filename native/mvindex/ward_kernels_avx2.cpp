@@ -4,7 +4,7 @@
 
 namespace maxsim::mvindex {
 namespace {
-const PoolingKernels kKernels{wardBody, wardBodyInt8, quantizeRowsBody, unitRowsBody, clusterMeansBody};
+const PoolingKernels kKernels{wardBody, wardBodyInt8, unitRowsBody, clusterMeansBody};
 }  // namespace
 const PoolingKernels* poolingKernelsAvx2() { return &kKernels; }
 }  // namespace maxsim::mvindex

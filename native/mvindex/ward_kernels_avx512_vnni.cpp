@@ -5,7 +5,7 @@
 
 namespace maxsim::mvindex {
 namespace {
-const PoolingKernels kKernels{wardBody, wardBodyInt8, quantizeRowsBody, unitRowsBody, clusterMeansBody};
+const PoolingKernels kKernels{wardBody, wardBodyInt8, unitRowsBody, clusterMeansBody};
 }  // namespace
 const PoolingKernels* poolingKernelsAvx512Vnni() { return &kKernels; }
 }  // namespace maxsim::mvindex

@@ -78,8 +78,32 @@ int main() {
       }
     }
   }
-  // Token pooling's 8-bit path: every build's codes and merges equal the scalar build's bit for
-  // bit (the integer Gram is exact), including the AVX-512BW build, which a VNNI CPU never picks.
+  // int8 codes: every table's quantizeInt8Rows equals the scalar one's byte for byte, including
+  // rows of subnormals, whose 127 / max|x| would overflow to infinity without care.
+  for (uint32_t dim : {1u, 5u, 16u, 100u, 131u}) {
+    const uint32_t rows = 4;
+    std::vector<float> x(size_t(rows) * dim);
+    for (auto& v : x) v = u(rng);
+    for (uint32_t c = 0; c < dim; ++c) {
+      x[dim + c] *= 1e-39f;      // a row of subnormals
+      x[2 * dim + c] *= 1e-30f;  // tiny but normal
+      x[3 * dim + c] = 0.f;      // all zero
+    }
+    std::vector<int8_t> want(x.size()), got(x.size());
+    std::vector<float> ws(rows), gs(rows);
+    ref.quantizeInt8Rows(x.data(), rows, dim, want.data(), ws.data());
+    bool spread = false;  // the subnormal row keeps its shape: not every code at ±127
+    for (uint32_t c = 0; c < dim; ++c) spread |= std::abs(int(want[dim + c])) != 127;
+    expect(dim < 5 || spread, "quantizeInt8Rows subnormal row", "scalar", dim, 0, rows, 0, 0);
+    for (auto* t : tables) {
+      t->quantizeInt8Rows(x.data(), rows, dim, got.data(), gs.data());
+      expect(got == want && gs == ws, "quantizeInt8Rows", t->name, dim, 0, rows, 0, 0);
+      ++cases;
+    }
+  }
+
+  // Token pooling's 8-bit path: every build's merges equal the scalar build's bit for bit (the
+  // integer Gram is exact), including the AVX-512BW build, which a VNNI CPU never picks.
   {
     using namespace maxsim::mvindex;
     const CpuFeatures& f = detectedFeatures();
@@ -101,19 +125,17 @@ int main() {
         std::vector<float> rows(size_t(n) * dim);
         for (auto& x : rows) x = u(rng);
         const uint32_t stride = int8CodeStride(dim);
-        std::vector<int8_t> want(size_t(n) * stride);
-        plain.quantizeRows(rows.data(), n, dim, want.data());
+        std::vector<int8_t> want(size_t(n) * stride, 0);
+        float scale;
+        for (uint32_t i = 0; i < n; ++i) ref.quantizeInt8Rows(rows.data() + size_t(i) * dim, 1, dim, want.data() + size_t(i) * stride, &scale);
         const std::vector<WardMerge> wantMerges = mergesOf(plain, want, n, dim);
         for (const auto& [name, k] : pools) {
-          std::vector<int8_t> got(size_t(n) * stride);
-          k->quantizeRows(rows.data(), n, dim, got.data());
-          expect(got == want, "pool quantizeRows", name, dim, 0, n, 0, 0);
           const std::vector<WardMerge> gotMerges = mergesOf(*k, want, n, dim);
           bool same = true;
           for (size_t m = 0; m < gotMerges.size(); ++m)
             same &= gotMerges[m].a == wantMerges[m].a && gotMerges[m].b == wantMerges[m].b && gotMerges[m].cost == wantMerges[m].cost;
           expect(same, "pool wardMergesInt8", name, dim, 0, n, 0, 0);
-          cases += 2;
+          ++cases;
         }
       }
   }
