@@ -44,13 +44,6 @@ void MultiVectorIndex::requireWritable() const {
   if (readOnly_) throw Error(codes::kInvalidArgument, "this index was loaded with { mmap: true } and is read-only");
 }
 
-void MultiVectorIndex::checkFiniteDocs(const DocumentBatch& docs) const {
-  const uint32_t dim = options_.dim;
-  parallelFor(docs.rows.size(), grainFor(docs.rows.size()), [&](size_t b, size_t e) {
-    for (size_t d = b; d < e; ++d) checkFiniteRows(docs.rows[d], size_t(docs.counts[d]) * dim, d);
-  });
-}
-
 void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool upsert) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   requireWritable();
@@ -77,8 +70,11 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
     for (size_t i = 0; i < n; ++i)
       if (idMap_.find(ids, i) != IdMap::kNone)
         throw Error(codes::kDuplicateId, "id " + describeId(ids, i) + " is already in the index (use upsert)");
-  checkFiniteDocs(docs);
   if (n == 0) return;
+  // NaN and Infinity are looked for by the task that pools or encodes each document, just before
+  // it reads the rows again (from cache): a separate pass over the batch would read the whole
+  // input from memory one more time. A document that fails throws before anything is committed:
+  // the training pass runs before train(), and the encoding pass rolls its reservations back.
 
   const bool pooling = options_.pooling.enabled();
   const size_t dim = options_.dim;
@@ -95,6 +91,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
       thread_local std::vector<float> pooled;
       for (size_t d = b; d < e; ++d) {
         const float* src = docs.rows[d];
+        checkFiniteRows(src, size_t(docs.counts[d]) * dim, d);
         if (pooling) {
           poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
           src = pooled.data();
@@ -125,10 +122,13 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
       for (size_t d = b; d < e; ++d) {
         const float* src = docs.rows[d];
         if (fromSample) {
-          src = sample.data() + sampleAt[d] * dim;
-        } else if (pooling) {
-          poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
-          src = pooled.data();
+          src = sample.data() + sampleAt[d] * dim;  // checked by the training pass
+        } else {
+          checkFiniteRows(src, size_t(docs.counts[d]) * dim, d);
+          if (pooling) {
+            poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
+            src = pooled.data();
+          }
         }
         store_->encode(newRanges[d], src);
         if (sketch_) {

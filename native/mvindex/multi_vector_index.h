@@ -132,7 +132,6 @@ class MultiVectorIndex {
  private:
   MultiVectorIndex() = default;
   void requireWritable() const;
-  void checkFiniteDocs(const DocumentBatch& docs) const;
   void kill(uint32_t slot);
   void maybeCompact();
   void compactLocked();

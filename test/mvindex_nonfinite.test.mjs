@@ -1,0 +1,96 @@
+// A batch with NaN or Infinity anywhere in it changes nothing. add() looks for them in the task
+// that pools or encodes each document (not in a pass of its own), so a bad document found after
+// others were already pooled and encoded must roll the whole batch back: for every storage, with
+// and without pooling, through add() and upsert(), and in the batch that trains a codec.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MultiVectorIndex } from '../dist/index.js';
+import { randomDocs, expectCode } from './mvindex_helpers.mjs';
+
+const dim = 12;
+const CONFIGS = [
+  { storage: 'f32' },
+  { storage: 'f32', exactPruning: true },
+  { storage: 'f16' },
+  { storage: 'int8' },
+  { storage: 'binary' },
+  { storage: 'pq' },
+  { storage: 'residual', residualCentroids: 16 },
+  { storage: 'f32', poolFactor: 2 },
+  { storage: 'int8', poolFactor: 2, protectedTokens: 1 },
+  { storage: 'pq', poolFactor: 3 },
+];
+const label = (c) => JSON.stringify(c);
+
+// Everything a caller can observe: the counts and sizes, every stored document, and rankings.
+function snapshot(ix, ids, queries) {
+  const s = ix.stats();
+  return {
+    counts: [ix.size, s.documents, s.tokens, s.deletedDocuments, s.deletedTokens, s.tokenBytes, s.totalBytes],
+    stored: ids.map((id) => (ix.has(id) ? Array.from(ix.get(id)) : null)),
+    results: queries.map((q) => {
+      const r = ix.search(q, { k: 8 });
+      return [Array.from(r.ids), Array.from(r.scores)];
+    }),
+  };
+}
+
+function poisoned(docs, at, value) {
+  return docs.map((d, i) => {
+    if (i !== at) return d;
+    const bad = Float32Array.from(d);
+    bad[bad.length - 1] = value;  // the document's very last value
+    return bad;
+  });
+}
+
+for (const config of CONFIGS) {
+  test(`${label(config)}: a batch with a non-finite value late in it is rolled back whole`, async () => {
+    const docs = randomDocs(7, 60, dim, 1, 24);
+    const queries = randomDocs(8, 3, dim, 4, 4);
+    const ids = docs.map((_, i) => i);
+    const ix = new MultiVectorIndex({ dim, ...config });
+    ix.add(ids.slice(0, 30), docs.slice(0, 30));  // trains the codec where there is one
+    const before = snapshot(ix, ids, queries);
+
+    // Documents 30..49, the 18th of them bad: the others are pooled and encoded first.
+    const batch = docs.slice(30, 50);
+    for (const [at, value] of [[17, NaN], [19, Infinity], [0, -Infinity]]) {
+      const e = await expectCode(() => ix.add(ids.slice(30, 50), poisoned(batch, at, value)), 'ERR_NON_FINITE');
+      assert.match(e.message, `document ${at}`);
+      assert.equal(snapshot(ix, ids, queries), before, `after a failed add (bad document ${at})`);
+    }
+    // upsert() over existing ids: the old documents must survive the failure.
+    await expectCode(() => ix.upsert(ids.slice(20, 40), poisoned(docs.slice(40, 60), 15, NaN)), 'ERR_NON_FINITE');
+    assert.equal(snapshot(ix, ids, queries), before, 'after a failed upsert');
+
+    // Later adds land exactly as in an index that never saw the failures.
+    const clean = new MultiVectorIndex({ dim, ...config });
+    clean.add(ids.slice(0, 30), docs.slice(0, 30));
+    for (const target of [ix, clean]) {
+      target.add(ids.slice(30, 50), batch);
+      target.upsert(ids.slice(20, 30), docs.slice(50, 60));
+    }
+    assert.equal(snapshot(ix, ids, queries), snapshot(clean, ids, queries));
+  });
+}
+
+test('a bad document in the batch that would train the codec leaves it untrained', async () => {
+  for (const config of [{ storage: 'pq' }, { storage: 'pq', poolFactor: 2 }, { storage: 'residual', residualCentroids: 16 }]) {
+    const docs = randomDocs(9, 40, dim, 1, 24);
+    const ids = docs.map((_, i) => i);
+    const ix = new MultiVectorIndex({ dim, ...config });
+    const e = await expectCode(() => ix.add(ids, poisoned(docs, 39, NaN)), 'ERR_NON_FINITE');
+    assert.match(e.message, 'document 39', label(config));
+    assert.is(ix.size, 0, label(config));
+    assert.is(ix.stats().tokens, 0, label(config));
+    // The codec trains on the next clean batch alone, as in a fresh index.
+    const fresh = new MultiVectorIndex({ dim, ...config });
+    ix.add(ids, docs);
+    fresh.add(ids, docs);
+    const queries = randomDocs(10, 3, dim, 4, 4);
+    assert.equal(snapshot(ix, ids, queries), snapshot(fresh, ids, queries), label(config));
+  }
+});
+
+test.run();
