@@ -609,7 +609,7 @@ export interface PoolTokensOptions {
 /**
  * The pooling add() applies to one document ((n × dim) f32): the rows it would store.
  * Exposed for inspection and tests. The fourth argument is the options, or for short the
- * number of protected tokens.
+ * number of protected tokens. NaN or ±Infinity anywhere in `tokens` gives ERR_NON_FINITE.
  */
 export function poolTokens(tokens: Float32Array, dim: number, poolFactor: number, options: number | PoolTokensOptions = {}): Float32Array {
   checkDim(dim);

@@ -298,6 +298,17 @@ test('bad pooling input', async () => {
   const nan = new Float32Array(6);
   nan[2] = NaN;
   await expectCode(() => new MultiVectorIndex({ dim: 3, poolFactor: 2 }).add([1], [nan]), 'ERR_NON_FINITE');
+  // poolTokens() itself refuses NaN and ±Infinity anywhere (it used to return NaN rows silently),
+  // at both precisions and whether or not the bad row is protected.
+  const dim = 9, n = 40;
+  for (const precision of ['f32', 'int8'])
+    for (const [at, v] of [[0, NaN], [dim + 4, Infinity], [17 * dim, -Infinity], [n * dim - 1, NaN]])
+      for (const protectedTokens of [0, 2]) {
+        const t = new Float32Array(n * dim).map((_, i) => Math.sin(i * 0.7));
+        t[at] = v;
+        const e = await expectCode(() => poolTokens(t, dim, 2, { precision, protectedTokens }), 'ERR_NON_FINITE');
+        assert.match(e.message, `tokens contains NaN or Infinity (row ${Math.floor(at / dim)})`);
+      }
 });
 
 test.run();

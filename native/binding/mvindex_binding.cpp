@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "../core/error.h"
+#include "../core/finite.h"
 #include "../mvindex/multi_vector_index.h"
 #include "../mvindex/token_pooling.h"
 #include "napi_util.h"
@@ -554,6 +555,10 @@ Napi::Value PoolTokens(const Napi::CallbackInfo& info) {
     auto rows = typedArrayArg<float>(info, 0, napi_float32_array, "tokens");
     const uint32_t dim = uint32Arg(info, 1, "dim");
     if (dim == 0 || rows.length % dim != 0) throwError(env, codes::kDimensionMismatch, "tokens length is not a multiple of dim");
+    // Ward over a NaN distance has no defined merge order: refuse, as add() does.
+    const size_t bad = firstNonFinite(rows.data, rows.length);
+    if (bad != rows.length)
+      throwError(env, codes::kNonFinite, "tokens contains NaN or Infinity (row " + std::to_string(bad / dim) + ")");
     mvindex::PoolingOptions o;
     o.factor = numberArg(info, 2, "poolFactor");
     if (!(o.factor >= 1) || !std::isfinite(o.factor)) throwInvalid(env, "poolFactor must be a finite number >= 1");
