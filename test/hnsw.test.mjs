@@ -281,6 +281,30 @@ test('bad arguments give MaxsimError with stable codes', async () => {
   assert.equal([...idx.search(buf.subarray(4, 8), 1).ids].length, 1);
 });
 
+test('f16 storage refuses values it would keep as Infinity (l2 and ip; cosine normalises first)', () => {
+  for (const metric of ['l2', 'ip', 'cosine']) {
+    const idx = new HnswIndex({ dim: 4, metric, storage: 'f16' });
+    idx.add(new Float32Array([65504, -65519, 1, 0]), [1]);  // 65519 rounds to the largest f16
+    for (const big of [65520, -1e6, 3e38]) {
+      const v = new Float32Array([1, 0, big, 0]);
+      if (metric === 'cosine') {
+        idx.add(v, [2]);
+        assert.ok(Number.isFinite(idx.getVector(2)[2]), 'cosine: stored normalised');
+        idx.delete([2]);
+        continue;
+      }
+      throwsCode(() => idx.add(v, [2]), 'ERR_NON_FINITE');
+      throwsCode(() => idx.upsert(v, [1]), 'ERR_NON_FINITE');
+      assert.is(idx.size, 1, `${metric} ${big}: nothing added or removed`);
+    }
+    assert.ok(idx.getVector(1).every(Number.isFinite));
+    const r = idx.search(new Float32Array([1, 1, 1, 1]), 1);
+    assert.ok(Number.isFinite(r.scores[0]), `${metric}: finite score`);
+    // f32 storage keeps such values as they are.
+    new HnswIndex({ dim: 4, metric }).add(new Float32Array([1, 0, 3e38, 0]), [1]);
+  }
+});
+
 test('wrong `this` is rejected without touching foreign memory', () => {
   const idx = new HnswIndex({ dim: 4, metric: 'l2' });
   for (const name of ['search', 'add', 'delete', 'has', 'getVector', 'stats', 'save', 'compact', 'searchBatch']) {

@@ -75,6 +75,39 @@ for (const config of CONFIGS) {
   });
 }
 
+test('f16 and bf16 storage refuse values they would keep as Infinity, in the same all-or-nothing way', async () => {
+  // [storage, largest magnitude kept finite, smallest one that rounds to Infinity]
+  for (const [storage, keep, overflow] of [['f16', 65519, 65520], ['bf16', 3.3961e38, 3.3962e38]]) {
+    for (const poolFactor of [1, 2]) {
+      const docs = randomDocs(11, 12, dim, 2, 10);
+      const ids = docs.map((_, i) => i);
+      const ix = new MultiVectorIndex({ dim, storage, poolFactor });
+      ix.add(ids.slice(0, 6), docs.slice(0, 6));
+      const queries = randomDocs(12, 2, dim, 3, 3);
+      const before = snapshot(ix, ids, queries);
+      for (const v of [overflow, -overflow, 1e30 * (storage === 'f16' ? 1 : 1e8)]) {
+        if (!(Math.abs(Math.fround(v)) >= overflow)) continue;  // 1e38 is not past bf16's limit
+        const batch = docs.slice(6, 12).map((d) => Float32Array.from(d));
+        batch[4][3] = v;
+        const e = await expectCode(() => ix.add(ids.slice(6, 12), batch), 'ERR_NON_FINITE');
+        assert.match(e.message, `document 4 has a value`);
+        assert.match(e.message, `${storage} storage would round to Infinity`);
+        assert.equal(snapshot(ix, ids, queries), before, `${storage} pool ${poolFactor} value ${v}`);
+      }
+      // The largest magnitude that stays finite is accepted and stored finite. (Searching bf16
+      // values near 3.4e38 would overflow the f32 score itself, so only f16 is searched here.)
+      const edge = docs.slice(6, 12).map((d) => Float32Array.from(d));
+      edge[4][3] = keep;
+      edge[5][0] = -keep;
+      ix.add(ids.slice(6, 12), edge);
+      assert.ok(ix.get(10).every(Number.isFinite) && ix.get(11).every(Number.isFinite));
+      if (poolFactor === 1) assert.is(ix.get(10)[3], storage === 'f16' ? 65504 : Math.fround(3.3895314e38));
+      if (storage === 'f16')
+        for (const q of queries) assert.ok(Array.from(ix.search(q, { k: 12 }).scores).every(Number.isFinite));
+    }
+  }
+});
+
 test('a bad document in the batch that would train the codec leaves it untrained', async () => {
   for (const config of [{ storage: 'pq' }, { storage: 'pq', poolFactor: 2 }, { storage: 'residual', residualCentroids: 16 }]) {
     const docs = randomDocs(9, 40, dim, 1, 24);

@@ -10,14 +10,15 @@
 
 namespace maxsim {
 
-// Index of the first NaN or ±Infinity among v[0, n), or n when all are finite.
-inline size_t firstNonFinite(const float* v, size_t n) {
-  constexpr uint32_t kExp = 0x7f800000u;
+// Index of the first value among v[0, n) whose magnitude bits (the float without its sign) are
+// at least `limit`, or n. For finite floats those bits order like the magnitudes, and NaN and
+// ±Infinity have the largest, so one pass finds non-finite values and values too large to store.
+inline size_t firstMagnitudeAtLeast(const float* v, size_t n, uint32_t limit) {
   constexpr size_t kBlock = 4096;  // an early exit a block at a time
   const auto bad = [&](size_t i) {
     uint32_t bits;
     std::memcpy(&bits, v + i, sizeof bits);
-    return uint32_t((bits & kExp) == kExp);
+    return uint32_t((bits & 0x7fffffffu) >= limit);
   };
   for (size_t b = 0; b < n; b += kBlock) {
     const size_t e = n - b < kBlock ? n : b + kBlock;
@@ -29,6 +30,15 @@ inline size_t firstNonFinite(const float* v, size_t n) {
   }
   return n;
 }
+
+constexpr uint32_t kNonFiniteBits = 0x7f800000u;  // +Infinity: every NaN and infinity is at least this
+// The smallest magnitudes that round to infinity (round to nearest even): 65520 in f16 (its
+// largest finite value is 65504), 2^128 - 2^119 in bf16.
+constexpr uint32_t kF16OverflowBits = 0x477ff000u;
+constexpr uint32_t kBf16OverflowBits = 0x7f7f8000u;
+
+// Index of the first NaN or ±Infinity among v[0, n), or n when all are finite.
+inline size_t firstNonFinite(const float* v, size_t n) { return firstMagnitudeAtLeast(v, n, kNonFiniteBits); }
 
 inline bool allFinite(const float* v, size_t n) { return firstNonFinite(v, n) == n; }
 

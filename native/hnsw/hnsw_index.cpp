@@ -337,6 +337,17 @@ void HnswIndex::insertSlot(uint32_t s, const float* vector) {
   if (top.owns_lock() && level > maxL) entry_.store((uint64_t(level) << 32) | s, std::memory_order_release);
 }
 
+void HnswIndex::checkVectors(const float* vectors, size_t n) const {
+  // f16 storage would keep a value of magnitude 65520 or more as Infinity; cosine vectors are
+  // normalised first, so only their finiteness matters.
+  const bool f16 = codec_->type() == StorageType::F16 && p_.metric != Metric::Cosine;
+  const size_t dim = p_.dim, i = firstMagnitudeAtLeast(vectors, n * dim, f16 ? kF16OverflowBits : kNonFiniteBits);
+  if (i == n * dim) return;
+  if (!std::isfinite(vectors[i])) throw Error(codes::kNonFinite, "vector " + std::to_string(i / dim) + " has a NaN or infinite value");
+  throw Error(codes::kNonFinite, "vector " + std::to_string(i / dim) + " has a value (" + std::to_string(vectors[i]) +
+                                     ") that f16 storage would round to Infinity");
+}
+
 void HnswIndex::add(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress) {
   std::lock_guard<std::mutex> w(writeMutex_);
   addLocked(vectors, ids, n, progress);
@@ -345,8 +356,7 @@ void HnswIndex::add(const float* vectors, const uint64_t* ids, size_t n, const s
 void HnswIndex::upsert(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress) {
   std::lock_guard<std::mutex> w(writeMutex_);
   checkWritable();
-  if (const size_t i = firstNonFinite(vectors, n * p_.dim); i != n * p_.dim)
-    throw Error(codes::kNonFinite, "vector " + std::to_string(i / p_.dim) + " has a NaN or infinite value");
+  checkVectors(vectors, n);
   std::unordered_set<uint64_t> seen;
   for (size_t i = 0; i < n; ++i)
     if (!seen.insert(ids[i]).second) throw Error(codes::kDuplicateId, "id " + std::to_string(ids[i]) + " appears twice in the batch");
@@ -358,8 +368,7 @@ void HnswIndex::addLocked(const float* vectors, const uint64_t* ids, size_t n, c
   checkWritable();
   if (n == 0) return;
   const size_t dim = p_.dim;
-  if (const size_t i = firstNonFinite(vectors, n * dim); i != n * dim)
-    throw Error(codes::kNonFinite, "vector " + std::to_string(i / dim) + " has a NaN or infinite value");
+  checkVectors(vectors, n);
   {
     std::unordered_set<uint64_t> seen;
     seen.reserve(n);

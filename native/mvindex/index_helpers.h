@@ -30,6 +30,17 @@ inline void checkFiniteRows(const float* v, size_t n, size_t doc) {
   if (!allFinite(v, n)) throw Error(codes::kNonFinite, "document " + std::to_string(doc) + " contains NaN or Infinity");
 }
 
+// checkFiniteRows in the same pass as a range check: `limit` (finite.h) is kNonFiniteBits, or for
+// f16 and bf16 storage the smallest magnitude that would be stored as Infinity -- a value the
+// index would accept and then fail every search on.
+inline void checkStorableRows(const float* v, size_t n, size_t doc, uint32_t limit, const char* storage) {
+  const size_t i = firstMagnitudeAtLeast(v, n, limit);
+  if (i == n) return;
+  if (!std::isfinite(v[i])) throw Error(codes::kNonFinite, "document " + std::to_string(doc) + " contains NaN or Infinity");
+  throw Error(codes::kNonFinite, "document " + std::to_string(doc) + " has a value (" + std::to_string(v[i]) + ") that " + storage +
+                                     " storage would round to Infinity");
+}
+
 inline void checkQueryRows(const float* q, uint32_t nq, uint32_t dim, const std::string& what) {
   if (nq == 0) throw Error(codes::kEmptyQuery, what + " has no tokens");
   if (!allFinite(q, size_t(nq) * dim)) throw Error(codes::kNonFinite, what + " contains NaN or Infinity");

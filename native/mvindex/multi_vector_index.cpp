@@ -71,13 +71,20 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
       if (idMap_.find(ids, i) != IdMap::kNone)
         throw Error(codes::kDuplicateId, "id " + describeId(ids, i) + " is already in the index (use upsert)");
   if (n == 0) return;
-  // NaN and Infinity are looked for by the task that pools or encodes each document, just before
-  // it reads the rows again (from cache): a separate pass over the batch would read the whole
-  // input from memory one more time. A document that fails throws before anything is committed:
-  // the training pass runs before train(), and the encoding pass rolls its reservations back.
+  // NaN and Infinity (and for f16 and bf16 storage, values they would round to Infinity) are
+  // looked for by the task that pools or encodes each document, just before it reads the rows
+  // again (from cache): a separate pass over the batch would read the whole input from memory
+  // once more. A document that fails throws before anything is committed: the training pass
+  // runs before train(), and the encoding pass rolls its reservations back.
 
   const bool pooling = options_.pooling.enabled();
   const size_t dim = options_.dim;
+  // Pooled rows are means, no larger than the largest input value, so the input is what to check.
+  const uint32_t limit = options_.storage == StorageKind::F16    ? kF16OverflowBits
+                         : options_.storage == StorageKind::BF16 ? kBf16OverflowBits
+                                                                 : kNonFiniteBits;
+  const char* storage = options_.storage == StorageKind::F16 ? "f16" : "bf16";
+  const auto checkDocument = [&](size_t d) { checkStorableRows(docs.rows[d], size_t(docs.counts[d]) * dim, d, limit, storage); };
   // A compressed store trains its codec on the first batch, pooled as it will be stored: the
   // batch is pooled once, in parallel, into the training sample, and later encoded from it.
   const bool fromSample = !store_->trained();
@@ -91,7 +98,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
       thread_local std::vector<float> pooled;
       for (size_t d = b; d < e; ++d) {
         const float* src = docs.rows[d];
-        checkFiniteRows(src, size_t(docs.counts[d]) * dim, d);
+        checkDocument(d);
         if (pooling) {
           poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
           src = pooled.data();
@@ -124,7 +131,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
         if (fromSample) {
           src = sample.data() + sampleAt[d] * dim;  // checked by the training pass
         } else {
-          checkFiniteRows(src, size_t(docs.counts[d]) * dim, d);
+          checkDocument(d);
           if (pooling) {
             poolTokens(src, docs.counts[d], options_.dim, options_.pooling, pooled);
             src = pooled.data();
