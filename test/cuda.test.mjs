@@ -94,6 +94,14 @@ test('DeviceDocuments: arguments are checked before the device is asked for', ()
   expectCode('ERR_DIMENSION_MISMATCH', () => m.DeviceDocuments.upload(new Float32Array(7), new Uint32Array([0, 1]), 4));
   expectCode('ERR_INVALID_ARGUMENT', () => m.DeviceDocuments.upload(docs, new Uint32Array([0, 3]), 4, { device: -1 }));
   expectCode('ERR_INVALID_ARGUMENT', () => m.DeviceDocuments.upload(docs, new Uint32Array([0, 3]), 4, { device: 0.5 }));
+  // NaN or Infinity in f16 / bf16 documents (toF16 and toBf16 keep them) is refused before upload.
+  const bad = new Float32Array(12).fill(0.25);
+  for (const v of [NaN, Infinity, -Infinity]) {
+    bad[9] = v;
+    expectCode('ERR_NON_FINITE', () => m.DeviceDocuments.upload(m.toF16(bad, 4), new Uint32Array([0, 3]), 4));
+    expectCode('ERR_NON_FINITE', () => m.DeviceDocuments.upload(m.toBf16(bad, 4), new Uint32Array([0, 3]), 4));
+    expectCode('ERR_NON_FINITE', () => m.DeviceFdeCollection.upload(m.toF16(bad, 4), 4));
+  }
   if (noCuda) {
     expectCode('ERR_CUDA_UNAVAILABLE', () => m.DeviceDocuments.upload(m.toF16(docs, 4), new Uint32Array([0, 1, 3]), 4));
     expectCode('ERR_CUDA_UNAVAILABLE', () => m.DeviceDocuments.upload(m.toBf16(docs, 4), new Uint32Array([0, 3]), 4, { device: 3 }));

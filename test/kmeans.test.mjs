@@ -159,6 +159,13 @@ test('bad arguments give MaxsimError codes, never a crash', () => {
   assert.is(code(() => kmeans(x, 4, { k: 2, init: new Float32Array(3) })), 'ERR_DIMENSION_MISMATCH');
   const bad = new Float32Array(40); bad[5] = NaN;
   assert.is(code(() => kmeans(bad, 4, { k: 2 })), 'ERR_NON_FINITE');
+  // Starting centroids too: a NaN one never wins a point and was silently replaced (or, with
+  // no iterations, returned as it was).
+  for (const iterations of [0, 5]) {
+    const init = new Float32Array(8).fill(0.5);
+    init[6] = Infinity;
+    assert.is(code(() => kmeans(x, 4, { k: 2, init, iterations })), 'ERR_NON_FINITE');
+  }
 });
 
 test.run();

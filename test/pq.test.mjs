@@ -229,6 +229,13 @@ test('bad arguments give MaxsimError codes, never a crash', () => {
   assert.is(code(() => pq4.fastScanSearch(sift.queries.data, { packed: new Uint8Array(10), count: 5 }, 3)), 'ERR_DIMENSION_MISMATCH');
   const nan = new Float32Array(D); nan[3] = NaN;
   assert.is(code(() => pq8.search(nan, codes8, 3)), 'ERR_NON_FINITE');
+  // Exact reranking vectors are checked too (NaN scores used to come back unsorted).
+  const packed = pq4.packFastScan(codes4.subarray(0, 200 * 16));
+  const vectors = Float32Array.from(sift.base.data.subarray(0, 200 * D));
+  vectors[150 * D + 7] = NaN;
+  assert.is(code(() => pq4.fastScanSearch(sift.queries.data.subarray(0, D), packed, 5, { rerank: { vectors } })), 'ERR_NON_FINITE');
+  vectors[150 * D + 7] = 0;
+  assert.is(pq4.fastScanSearch(sift.queries.data.subarray(0, D), packed, 5, { rerank: { vectors } }).indices.length, 5);
   const small = ProductQuantizer.train(x.subarray(0, 100 * D), D, { M: 8, allowFewer: true });
   assert.is(small.encode(x.subarray(0, D)).length, 8);
   // Native type tags: a method called on a foreign object is refused.

@@ -198,6 +198,18 @@ class DeviceWrap : public Napi::ObjectWrap<Derived> {
   }
 };
 
+// NaN or ±Infinity in f32, f16 or bf16 rows (a half is non-finite when its exponent bits are all
+// ones): the GPU's scores and top-k would carry them silently, NaN ranking first.
+void checkFiniteElements(const TokenMatrix& m, const char* what) {
+  const size_t n = m.rows * m.dim;
+  if (m.type == ElementType::F32) return checkFinite(static_cast<const float*>(m.data), n, what);
+  const uint16_t exp = m.type == ElementType::F16 ? 0x7c00 : 0x7f80;
+  const uint16_t* h = static_cast<const uint16_t*>(m.data);
+  uint32_t bad = 0;
+  for (size_t i = 0; i < n; ++i) bad |= uint32_t((h[i] & exp) == exp);
+  if (bad) throw Error(codes::kNonFinite, std::string(what) + " contain NaN or Infinity");
+}
+
 // new DeviceDocuments(device, typeCode, data, scales, dim, offsets)
 class DeviceDocuments : public DeviceWrap<DeviceDocuments, gpu::DeviceCollection> {
  public:
@@ -219,7 +231,7 @@ class DeviceDocuments : public DeviceWrap<DeviceDocuments, gpu::DeviceCollection
       checkOffsets(off.data, off.length, m.rows, "offsets");
       if (m.type != ElementType::F32 && m.type != ElementType::F16 && m.type != ElementType::BF16)
         throwInvalid(info.Env(), "the GPU stores f32, f16 or bf16 tokens");
-      if (m.type == ElementType::F32) checkFinite(static_cast<const float*>(m.data), m.rows * m.dim, "documents");
+      checkFiniteElements(m, "documents");
       held_.dim = m.dim;
       held_.count = off.length - 1;
       held_.coll = gpu::DeviceCollection::upload(static_cast<int>(device), m.type, m.data, m.rows, m.dim, off.data, held_.count);
@@ -288,7 +300,7 @@ class DeviceFdeCollection : public DeviceWrap<DeviceFdeCollection, gpu::DeviceFd
       TokenMatrix m = tokenMatrixArg(info, 1, "vectors");
       if (m.type != ElementType::F32 && m.type != ElementType::F16)
         throwInvalid(info.Env(), "FDEs on the GPU are f32 or f16");
-      if (m.type == ElementType::F32) checkFinite(static_cast<const float*>(m.data), m.rows * m.dim, "vectors");
+      checkFiniteElements(m, "vectors");
       held_.dim = m.dim;
       held_.count = m.rows;
       held_.coll = gpu::DeviceFdeCollection::upload(static_cast<int>(device), m.type, m.data, m.rows, m.dim);

@@ -429,6 +429,7 @@ class PqWrap : public Napi::ObjectWrap<PqWrap> {
       if (info.Length() > 6 && !info[6].IsUndefined()) {
         auto v = typedArrayArg<float>(info, 6, napi_float32_array, "rerank vectors");
         if (v.length != n * d) throwError(info.Env(), codes::kDimensionMismatch, "rerank vectors must be (n, dim)");
+        checkFinite(v.data, v.length, "rerank vectors");
         const float* vx = v.data;
         const float* qs = q.data;
         so.rerank = [=](size_t qi, uint32_t id) {
@@ -578,6 +579,7 @@ Napi::Value Kmeans(const Napi::CallbackInfo& info) {
       Napi::Float32Array ia = init.As<Napi::Float32Array>();
       if (ia.ElementLength() != size_t(ko.k) * dim)
         throwError(info.Env(), codes::kDimensionMismatch, "init must hold k * dim values");
+      checkFinite(ia.Data(), ia.ElementLength(), "init");
       ko.init = ia.Data();
     }
     const size_t n = data.length / dim;
