@@ -4,9 +4,12 @@
 // per-element isfinite() with an early exit does not, and on a bulk add it cost as much as a
 // third of the add itself.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace maxsim {
 
@@ -41,5 +44,15 @@ constexpr uint32_t kBf16OverflowBits = 0x7f7f8000u;
 inline size_t firstNonFinite(const float* v, size_t n) { return firstMagnitudeAtLeast(v, n, kNonFiniteBits); }
 
 inline bool allFinite(const float* v, size_t n) { return firstNonFinite(v, n) == n; }
+
+// The message for a value firstMagnitudeAtLeast found in `what` ("document 3"): NaN or Infinity,
+// or a finite one that `storage` would round to Infinity (printed with %g: std::to_string would
+// give 3e38 as forty digits and six decimals).
+inline std::string unstorableValueMessage(const std::string& what, float v, const char* storage) {
+  if (!std::isfinite(v)) return what + " contains NaN or Infinity";
+  char value[32];
+  std::snprintf(value, sizeof value, "%g", double(v));
+  return what + " has a value (" + value + ") that " + storage + " storage would round to Infinity";
+}
 
 }  // namespace maxsim

@@ -342,10 +342,7 @@ void HnswIndex::checkVectors(const float* vectors, size_t n) const {
   // normalised first, so only their finiteness matters.
   const bool f16 = codec_->type() == StorageType::F16 && p_.metric != Metric::Cosine;
   const size_t dim = p_.dim, i = firstMagnitudeAtLeast(vectors, n * dim, f16 ? kF16OverflowBits : kNonFiniteBits);
-  if (i == n * dim) return;
-  if (!std::isfinite(vectors[i])) throw Error(codes::kNonFinite, "vector " + std::to_string(i / dim) + " has a NaN or infinite value");
-  throw Error(codes::kNonFinite, "vector " + std::to_string(i / dim) + " has a value (" + std::to_string(vectors[i]) +
-                                     ") that f16 storage would round to Infinity");
+  if (i != n * dim) throw Error(codes::kNonFinite, unstorableValueMessage("vector " + std::to_string(i / dim), vectors[i], "f16"));
 }
 
 void HnswIndex::add(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress) {

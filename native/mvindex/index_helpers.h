@@ -35,10 +35,7 @@ inline void checkFiniteRows(const float* v, size_t n, size_t doc) {
 // index would accept and then fail every search on.
 inline void checkStorableRows(const float* v, size_t n, size_t doc, uint32_t limit, const char* storage) {
   const size_t i = firstMagnitudeAtLeast(v, n, limit);
-  if (i == n) return;
-  if (!std::isfinite(v[i])) throw Error(codes::kNonFinite, "document " + std::to_string(doc) + " contains NaN or Infinity");
-  throw Error(codes::kNonFinite, "document " + std::to_string(doc) + " has a value (" + std::to_string(v[i]) + ") that " + storage +
-                                     " storage would round to Infinity");
+  if (i != n) throw Error(codes::kNonFinite, unstorableValueMessage("document " + std::to_string(doc), v[i], storage));
 }
 
 inline void checkQueryRows(const float* q, uint32_t nq, uint32_t dim, const std::string& what) {
