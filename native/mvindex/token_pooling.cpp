@@ -160,11 +160,11 @@ void wardClusters(const float* rows, uint32_t n, uint32_t dim, uint32_t k, std::
       s.size[s.slotOf[s.firstOf[i]]] += 1.f;
     }
     s.transposed.resize(int8 ? wardInt8ScratchFloats(u, dim) : wardTransposedFloats(u, dim));
-    s.dist.resize(size_t(u) * u);
-    s.mask.resize(u);
-    s.nnDist.resize(u);
-    s.nn.resize(u);
-    s.stale.resize(u);
+    s.dist.resize(wardDistFloats(u));
+    s.mask.resize(wardPaddedLen(u));
+    s.nnDist.resize(wardPaddedLen(u));
+    s.nn.resize(wardPaddedLen(u));
+    s.stale.resize(wardPaddedLen(u));
     s.synced.resize(u);
     s.keeps.resize(u);
     s.merges.resize(u - k);

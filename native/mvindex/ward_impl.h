@@ -18,42 +18,63 @@
 
 namespace maxsim::mvindex {
 
+#if defined(__AVX512F__)
+// A float's bits as an unsigned key in the float's order (negatives flipped whole, the rest
+// with the sign bit set), and back. Packed over a 32-bit index, the smallest 64-bit key is the
+// smallest value at its lowest index, so a minimum and its position come out of one chain of
+// independent vpminuq, not a compare-and-blend chain that serialises every vector of the row.
+static inline __m512i orderedBits(__m512 v) {
+  const __m512i b = _mm512_castps_si512(v);
+  return _mm512_xor_si512(b, _mm512_or_si512(_mm512_srai_epi32(b, 31), _mm512_set1_epi32(int(0x80000000u))));
+}
+static inline float orderedBitsValue(uint64_t key) {
+  uint32_t bits = uint32_t(key >> 32);
+  bits = (bits & 0x80000000u) ? (bits ^ 0x80000000u) : ~bits;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+// Folds 16 values into two accumulators of (value, index) keys: lanes 0,1,4,5,.. and 2,3,6,7,..
+static inline void minKeys(__m512 v, __m512i idx, __m512i& lo, __m512i& hi) {
+  const __m512i k = orderedBits(v);
+  lo = _mm512_min_epu64(lo, _mm512_unpacklo_epi32(idx, k));
+  hi = _mm512_min_epu64(hi, _mm512_unpackhi_epi32(idx, k));
+}
+static inline float keysArgMin(__m512i lo, __m512i hi, uint32_t* at) {
+  const uint64_t key = _mm512_reduce_min_epu64(_mm512_min_epu64(lo, hi));
+  const float best = orderedBitsValue(key);
+  *at = best < std::numeric_limits<float>::infinity() ? uint32_t(key) : 0xffffffffu;
+  return best;
+}
+#endif
+
 // Minimum of d + mask and the lowest index reaching it (0xffffffff when every entry is +inf).
 // It is the inner loop of the agglomeration, so the ISA builds get explicit vector code (the
 // compiler does not vectorise an argmin without -ffast-math); the plain build a portable loop.
+// The AVX-512 build reads whole vectors up to n rounded up to 16: agglomerate pads `mask` with
+// +inf there and leaves finite slack after the last row of D (see WardBuffers).
 static inline float rowArgMin(const float* __restrict d, const float* __restrict mask, uint32_t n, uint32_t* at) {
   constexpr float kInf = std::numeric_limits<float>::infinity();
+#if defined(__AVX512F__)
+  (void)kInf;
+  // Two pairs of accumulators, so consecutive vectors fold into independent chains.
+  __m512i lo0 = _mm512_set1_epi64(-1), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+  __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i step = _mm512_set1_epi32(16);
+  uint32_t x = 0;
+  for (; x + 16 < n; x += 32) {
+    const __m512i idx1 = _mm512_add_epi32(idx, step);
+    minKeys(_mm512_add_ps(_mm512_loadu_ps(d + x), _mm512_loadu_ps(mask + x)), idx, lo0, hi0);
+    minKeys(_mm512_add_ps(_mm512_loadu_ps(d + x + 16), _mm512_loadu_ps(mask + x + 16)), idx1, lo1, hi1);
+    idx = _mm512_add_epi32(idx1, step);
+  }
+  if (x < n) minKeys(_mm512_add_ps(_mm512_loadu_ps(d + x), _mm512_loadu_ps(mask + x)), idx, lo0, hi0);
+  return keysArgMin(_mm512_min_epu64(lo0, lo1), _mm512_min_epu64(hi0, hi1), at);
+#else
   float best = kInf;
   uint32_t bi = 0xffffffffu;
   uint32_t x = 0;
-#if defined(__AVX512F__)
-  if (n >= 16) {
-    __m512 vb = _mm512_set1_ps(kInf);
-    __m512i vi = _mm512_set1_epi32(-1);
-    __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i step = _mm512_set1_epi32(16);
-    for (; x + 16 <= n; x += 16) {
-      const __m512 v = _mm512_add_ps(_mm512_loadu_ps(d + x), _mm512_loadu_ps(mask + x));
-      const __mmask16 lt = _mm512_cmp_ps_mask(v, vb, _CMP_LT_OQ);  // strict: a lane keeps its first minimum
-      vb = _mm512_mask_mov_ps(vb, lt, v);
-      vi = _mm512_mask_mov_epi32(vi, lt, idx);
-      idx = _mm512_add_epi32(idx, step);
-    }
-    if (x < n) {
-      // The ragged end as one masked vector (lanes past n read as +inf): a scalar loop here is a
-      // chain of up to 15 dependent compares on the merge's critical path.
-      const __mmask16 in = __mmask16((1u << (n - x)) - 1u);
-      const __m512 v = _mm512_mask_add_ps(_mm512_set1_ps(kInf), in, _mm512_maskz_loadu_ps(in, d + x), _mm512_maskz_loadu_ps(in, mask + x));
-      const __mmask16 lt = _mm512_cmp_ps_mask(v, vb, _CMP_LT_OQ);
-      vb = _mm512_mask_mov_ps(vb, lt, v);
-      vi = _mm512_mask_mov_epi32(vi, lt, idx);
-      x = n;
-    }
-    best = _mm512_reduce_min_ps(vb);
-    const __mmask16 eq = _mm512_cmp_ps_mask(vb, _mm512_set1_ps(best), _CMP_EQ_OQ);
-    bi = best < kInf ? static_cast<uint32_t>(_mm512_mask_reduce_min_epu32(eq, vi)) : 0xffffffffu;
-  }
-#elif defined(__AVX2__)
+#if defined(__AVX2__)
   if (n >= 8) {
     __m256 vb = _mm256_set1_ps(kInf);
     __m256i vi = _mm256_set1_epi32(-1);
@@ -61,12 +82,14 @@ static inline float rowArgMin(const float* __restrict d, const float* __restrict
     const __m256i step = _mm256_set1_epi32(8);
     for (; x + 8 <= n; x += 8) {
       const __m256 v = _mm256_add_ps(_mm256_loadu_ps(d + x), _mm256_loadu_ps(mask + x));
-      const __m256 lt = _mm256_cmp_ps(v, vb, _CMP_LT_OQ);
+      const __m256 lt = _mm256_cmp_ps(v, vb, _CMP_LT_OQ);  // strict: a lane keeps its first minimum
       vb = _mm256_blendv_ps(vb, v, lt);
       vi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(vi), _mm256_castsi256_ps(idx), lt));
       idx = _mm256_add_epi32(idx, step);
     }
-    if (x < n) {  // the ragged end as one masked vector, as in the AVX-512 build
+    if (x < n) {
+      // The ragged end as one masked vector: a scalar loop here is a chain of up to 7
+      // dependent compares on the merge's critical path.
       const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n - x)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
       const __m256 v = _mm256_blendv_ps(_mm256_set1_ps(kInf), _mm256_add_ps(_mm256_maskload_ps(d + x, in), _mm256_maskload_ps(mask + x, in)),
                                         _mm256_castsi256_ps(in));
@@ -90,6 +113,7 @@ static inline float rowArgMin(const float* __restrict d, const float* __restrict
   }
   *at = bi;
   return best;
+#endif
 }
 
 // Mirrors the upper triangle of (n, n) into the lower one. The ISA builds move whole 8 x 8
@@ -161,8 +185,7 @@ static inline float mergeRows512(float* __restrict Dk, const float* __restrict D
   const __m512i va = _mm512_set1_epi32(int(a)), vb = _mm512_set1_epi32(int(b)), vk = _mm512_set1_epi32(int(keep));
   const __m512i one = _mm512_set1_epi32(1), step = _mm512_set1_epi32(16);
   __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  __m512 minV = inf;
-  __m512i minI = _mm512_set1_epi32(-1);
+  __m512i lo = _mm512_set1_epi64(-1), hi = lo;
   uint32_t x = 0;
   for (; x < n; x += 16, idx = _mm512_add_epi32(idx, step)) {
     const __mmask16 live = n - x >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - x)) - 1u);
@@ -175,21 +198,20 @@ static inline float mergeRows512(float* __restrict Dk, const float* __restrict D
     v = _mm512_mask_mov_ps(v, _mm512_cmpeq_epi32_mask(idx, vk), inf);
     _mm512_mask_storeu_ps(Dk + x, live, v);
     const __m512 c = _mm512_mask_add_ps(inf, live, v, _mm512_maskz_loadu_ps(live, mask + x));
-    const __mmask16 lt = _mm512_cmp_ps_mask(c, minV, _CMP_LT_OQ);
-    minV = _mm512_mask_mov_ps(minV, lt, c);
-    minI = _mm512_mask_mov_epi32(minI, lt, idx);
-    const __m512i cur = _mm512_maskz_loadu_epi32(live, nn + x);
+    minKeys(c, idx, lo, hi);
+    // nnDist, nn and stale are padded to whole vectors (WardBuffers), so these are plain
+    // full-width loads and stores: the next merge's scan of nnDist reads them straight back,
+    // and a load cannot be forwarded from a masked store.
+    const __m512i cur = _mm512_loadu_si512(nn + x);
     const __mmask16 lost = live & (_mm512_cmpeq_epi32_mask(cur, va) | _mm512_cmpeq_epi32_mask(cur, vb));
-    const __mmask16 better = live & _mm512_cmp_ps_mask(c, _mm512_maskz_loadu_ps(live, nnDist + x), _CMP_LT_OQ);
-    _mm512_mask_storeu_ps(nnDist + x, better, c);
-    _mm512_mask_storeu_epi32(nn + x, better & ~lost, vk);
-    const __m512i st = _mm512_maskz_loadu_epi32(live, stale + x);
-    _mm512_mask_storeu_epi32(stale + x, live, _mm512_mask_or_epi32(st, lost, st, one));
+    const __m512 nd = _mm512_loadu_ps(nnDist + x);
+    const __mmask16 better = live & _mm512_cmp_ps_mask(c, nd, _CMP_LT_OQ);
+    _mm512_storeu_ps(nnDist + x, _mm512_mask_mov_ps(nd, better, c));
+    _mm512_storeu_si512(nn + x, _mm512_mask_mov_epi32(cur, better & ~lost, vk));
+    const __m512i st = _mm512_loadu_si512(stale + x);
+    _mm512_storeu_si512(stale + x, _mm512_mask_or_epi32(st, lost, st, one));
   }
-  const float lowest = _mm512_reduce_min_ps(minV);
-  const __mmask16 eq = _mm512_cmp_ps_mask(minV, _mm512_set1_ps(lowest), _CMP_EQ_OQ);
-  *at = lowest < kInf ? static_cast<uint32_t>(_mm512_mask_reduce_min_epu32(eq, minI)) : 0xffffffffu;
-  return lowest;
+  return keysArgMin(lo, hi, at);
 }
 #endif
 
@@ -287,6 +309,13 @@ static inline void agglomerate(uint32_t n, uint32_t k, const WardBuffers& s, War
     mask[i] = 0.f;
     stale[i] = 0;
     synced[i] = 0;
+  }
+  // The padding past n (WardBuffers): never a minimum, never anyone's neighbour.
+  for (uint32_t i = n; i < wardPaddedLen(n); ++i) {
+    mask[i] = kInf;
+    nnDist[i] = kInf;
+    nn[i] = 0xffffffffu;
+    stale[i] = 0;
   }
   const auto syncRow = [&](uint32_t r, uint32_t step) {
     float* __restrict row = D + size_t(r) * n;

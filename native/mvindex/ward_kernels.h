@@ -16,15 +16,21 @@ struct WardMerge {
   float cost;     // Ward merge cost (Lance–Williams on squared Euclidean distances)
 };
 
+// n rounded up to whole 16-float vectors: the AVX-512 build scans and stores the per-cluster
+// arrays a whole vector at a time.
+inline uint32_t wardPaddedLen(uint32_t n) { return (n + 15) / 16 * 16; }
+// D is (n, n) plus 16 floats of slack, so a whole-vector scan of its last row stays inside.
+inline size_t wardDistFloats(uint32_t n) { return size_t(n) * n + 16; }
+
 // Buffers sized by the caller.
 struct WardBuffers {
   float* transposed;  // gram scratch: xt (dim, npad), then squared norms (npad); npad = wardPaddedCols(n)
-  float* dist;        // (n, n)
+  float* dist;        // wardDistFloats(n): (n, n), then slack
   float* size;        // (n) in: each row's multiplicity (1 for a plain row); scratch after
-  float* mask;        // (n)
-  float* nnDist;      // (n)
-  uint32_t* nn;       // (n)
-  uint32_t* stale;    // (n)
+  float* mask;        // wardPaddedLen(n)
+  float* nnDist;      // wardPaddedLen(n)
+  uint32_t* nn;       // wardPaddedLen(n)
+  uint32_t* stale;    // wardPaddedLen(n)
   uint32_t* synced;   // (n)
   uint32_t* keeps;    // (n)
 };

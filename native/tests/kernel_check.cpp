@@ -113,8 +113,9 @@ int main() {
     if (f.hasAvx512Level() && f.avx512vnni && poolingKernelsAvx512Vnni()) pools.push_back({"avx512_vnni", poolingKernelsAvx512Vnni()});
     const PoolingKernels& plain = *poolingKernelsScalar();
     const auto mergesOf = [](const PoolingKernels& k, const std::vector<int8_t>& codes, uint32_t n, uint32_t dim) {
-      std::vector<float> scratch(wardInt8ScratchFloats(n, dim)), dist(size_t(n) * n), size(n, 1.f), mask(n), nnDist(n);
-      std::vector<uint32_t> nn(n), stale(n), synced(n), keeps(n);
+      const uint32_t padded = wardPaddedLen(n);
+      std::vector<float> scratch(wardInt8ScratchFloats(n, dim)), dist(wardDistFloats(n)), size(n, 1.f), mask(padded), nnDist(padded);
+      std::vector<uint32_t> nn(padded), stale(padded), synced(n), keeps(n);
       std::vector<WardMerge> merges(n - n / 2);
       const WardBuffers buf{scratch.data(), dist.data(), size.data(), mask.data(), nnDist.data(), nn.data(), stale.data(), synced.data(), keeps.data()};
       k.wardMergesInt8(codes.data(), n, dim, n / 2, buf, merges.data());
