@@ -281,6 +281,27 @@ test('bad arguments give MaxsimError with stable codes', async () => {
   assert.equal([...idx.search(buf.subarray(4, 8), 1).ids].length, 1);
 });
 
+test('cosine normalises vectors of any finite scale (huge and tiny ones too)', () => {
+  // Same directions at scales whose f32 sum of squares overflows (1e20, 2e37) or underflows
+  // (1e-25, 1e-40): each must be stored as the unit vector and found at cosine similarity ~1.
+  const dir = [3, -4, 0, 12];  // length 13
+  for (const storage of ['f32', 'f16']) {
+    const idx = new HnswIndex({ dim: 4, metric: 'cosine', storage });
+    idx.add(new Float32Array([0, 1, 0, 0, 1, 0, 0, 0]), [100, 101]);
+    const scales = [1, 1e20, 2e37, 1e-25, 1e-40];
+    scales.forEach((sc, i) => idx.add(Float32Array.from(dir, (x) => x * sc), [i]));
+    for (let i = 0; i < scales.length; i++) {
+      const got = idx.getVector(i);
+      dir.forEach((x, k) => assert.ok(Math.abs(got[k] - x / 13) < 2e-3, `${storage} scale ${scales[i]}: component ${k} ${got[k]}`));
+    }
+    for (const sc of scales) {
+      const r = idx.search(Float32Array.from(dir, (x) => x * sc), 5);
+      assert.equal([...r.ids].map(Number).sort((a, b) => a - b), [0, 1, 2, 3, 4], `${storage} query at scale ${sc}`);
+      for (const c of r.scores) assert.ok(Math.abs(c - 1) < 2e-3, `${storage} query at scale ${sc}: cosine similarity ${c}`);
+    }
+  }
+});
+
 test('f16 storage refuses values it would keep as Infinity (l2 and ip; cosine normalises first)', () => {
   for (const metric of ['l2', 'ip', 'cosine']) {
     const idx = new HnswIndex({ dim: 4, metric, storage: 'f16' });

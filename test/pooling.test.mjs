@@ -186,6 +186,25 @@ test('repeated rows: when the copies alone give more merges than needed, only co
   assert.is(outputKeys.size, inputKeys.size, 'every distinct direction is kept');
 });
 
+test('cosine ignores length at any finite scale: rows of 1e20 and 1e-22 pool like the reference', () => {
+  // Their f32 sums of squares overflow or underflow; the unit rows must still be their directions.
+  const levels = supportedSimdLevels();
+  const before = capabilities().simd;
+  const [n, dim] = [40, 24];
+  const rows = randomRows(901, n, dim, true);
+  const scale = [1, 1e20, 1e-22];
+  for (let i = 0; i < n; i++) for (let c = 0; c < dim; c++) rows[i * dim + c] *= scale[i % 3];
+  const want = poolJs(rows, n, dim, 2, 0);
+  for (const lvl of levels) {
+    setSimdLevel(lvl);
+    const got = poolTokens(rows, dim, 2, 0);
+    assert.is(got.length, want.length);
+    for (let i = 0; i < got.length; i++)
+      assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * Math.max(1e-30, Math.abs(want[i])) + 1e-30, `${lvl}: element ${i} ${got[i]} vs ${want[i]}`);
+  }
+  setSimdLevel(before);
+});
+
 test("precision 'int8': Ward on the rows' 8-bit codes equals the reference at every SIMD level", () => {
   const levels = supportedSimdLevels();
   const before = capabilities().simd;

@@ -120,9 +120,20 @@ void HnswIndex::prepareVector(const float* in, float* out) const {
   std::memcpy(out, in, size_t(p_.dim) * 4);
   if (p_.metric != Metric::Cosine) return;
   const float n2 = activeKernels().dotF32(out, out, p_.dim);
-  if (n2 > 0.f) {
+  // The f32 sum of squares overflows once components pass ~1e19 and underflows below ~1e-19:
+  // a huge vector would be scaled to zeros and a tiny one left unscaled. Those (rare) vectors
+  // take the sum in double, where neither can happen for any finite f32.
+  constexpr float kSafeLow = 1e-30f, kSafeHigh = 1e30f;
+  if (n2 >= kSafeLow && n2 <= kSafeHigh) {
     const float inv = 1.f / std::sqrt(n2);
     for (uint32_t k = 0; k < p_.dim; ++k) out[k] *= inv;
+    return;
+  }
+  double s = 0.0;
+  for (uint32_t k = 0; k < p_.dim; ++k) s += double(out[k]) * double(out[k]);
+  if (s > 0.0) {
+    const double inv = 1.0 / std::sqrt(s);
+    for (uint32_t k = 0; k < p_.dim; ++k) out[k] = float(double(out[k]) * inv);
   }
 }
 

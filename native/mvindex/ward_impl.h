@@ -242,9 +242,18 @@ static inline void unitRowsBody(const float* __restrict rows, uint32_t n, uint32
   for (uint32_t i = 0; i < n; ++i) {
     const float* __restrict r = rows + size_t(i) * dim;
     const float ss = sumSquares(r, dim);
-    const float inv = ss > 0.f ? 1.f / std::sqrt(ss) : 0.f;
     float* __restrict u = unit + size_t(i) * dim;
-    for (uint32_t c = 0; c < dim; ++c) u[c] = r[c] * inv;
+    if (ss >= 1e-30f && ss <= 1e30f) {
+      const float inv = 1.f / std::sqrt(ss);
+      for (uint32_t c = 0; c < dim; ++c) u[c] = r[c] * inv;
+      continue;
+    }
+    // The f32 sum overflows past ~1e19 a component (the row would become a zero row) and
+    // underflows below ~1e-19: such rows take it in double (a zero row stays zero).
+    double s = 0.0;
+    for (uint32_t c = 0; c < dim; ++c) s += double(r[c]) * double(r[c]);
+    const double inv = s > 0.0 ? 1.0 / std::sqrt(s) : 0.0;
+    for (uint32_t c = 0; c < dim; ++c) u[c] = float(double(r[c]) * inv);
   }
 }
 
