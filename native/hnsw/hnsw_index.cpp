@@ -369,14 +369,15 @@ void HnswIndex::upsert(const float* vectors, const uint64_t* ids, size_t n, cons
   for (size_t i = 0; i < n; ++i)
     if (!seen.insert(ids[i]).second) throw Error(codes::kDuplicateId, "id " + std::to_string(ids[i]) + " appears twice in the batch");
   removeLocked(ids, n, true);
-  addLocked(vectors, ids, n, progress);
+  addLocked(vectors, ids, n, progress, true);
 }
 
-void HnswIndex::addLocked(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress) {
+void HnswIndex::addLocked(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress,
+                          bool vectorsChecked) {
   checkWritable();
   if (n == 0) return;
   const size_t dim = p_.dim;
-  checkVectors(vectors, n);
+  if (!vectorsChecked) checkVectors(vectors, n);
   {
     std::unordered_set<uint64_t> seen;
     seen.reserve(n);

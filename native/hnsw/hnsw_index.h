@@ -162,7 +162,9 @@ class HnswIndex {
   uint32_t randomLevel(uint64_t sequence) const;
   // NaN, ±Infinity, or a value the storage would keep as Infinity -> ERR_NON_FINITE.
   void checkVectors(const float* vectors, size_t n) const;
-  void addLocked(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress);
+  // vectorsChecked: upsert has already run checkVectors (before it removed anything).
+  void addLocked(const float* vectors, const uint64_t* ids, size_t n, const std::function<void(size_t)>& progress,
+                 bool vectorsChecked = false);
   size_t removeLocked(const uint64_t* ids, size_t n, bool ignoreUnknown);
   void insertSlot(uint32_t s, const float* vector);
   void prepareVector(const float* in, float* out) const;  // copy, normalising for cosine
