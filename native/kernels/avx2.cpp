@@ -19,6 +19,11 @@ inline float hsum(__m256 v) {
   const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
   return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
 }
+inline float hmax(__m256 v) {  // of NaN-free lanes
+  const __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 t = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_max_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
 inline int32_t hsumI(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
@@ -263,9 +268,47 @@ void f32ToBf16(const float* in, uint16_t* out, size_t n) {
 void bf16ToF32(const uint16_t* in, float* out, size_t n) { decodeTile<ElementType::BF16>(in, n, out); }
 
 void quantizeInt8Rows(const float* in, size_t rows, uint32_t dim, int8_t* codes, float* scales) {
-  // The reference loop, vectorised by the compiler under this TU's flags; results are identical
-  // to scalar because every operation is exactly rounded the same way.
-  for (size_t r = 0; r < rows; ++r) quantizeInt8Row(in + r * dim, dim, codes + r * dim, scales + r);
+  // Explicit vectors: the reference loop lives in dispatch.cpp, built without AVX2, and calls
+  // fmax and nearbyint from libm per value. Same operations, so the same codes bit for bit.
+  const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256i lowest = _mm256_set1_epi32(-127), highest = _mm256_set1_epi32(127);
+  const uint32_t full = dim / 8 * 8;
+  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(dim - full)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  for (size_t r = 0; r < rows; ++r) {
+    const float* x = in + r * dim;
+    int8_t* c = codes + r * dim;
+    __m256 mx = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
+    for (uint32_t k = 0; k < full; k += 8) {
+      const __m256 v = _mm256_loadu_ps(x + k);
+      mx = _mm256_max_ps(mx, _mm256_and_ps(v, absMask));
+      nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));  // vmaxps drops NaN lanes
+    }
+    if (full < dim) {
+      const __m256 v = _mm256_maskload_ps(x + full, tail);  // masked-off lanes read as 0
+      mx = _mm256_max_ps(mx, _mm256_and_ps(v, absMask));
+      nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    const float maxAbs = hmax(mx);
+    // NaN, infinity, zero and tiny rows take the reference path (a NaN scale marks a row the
+    // caller rejects; tiny rows are scaled up first so that 127 / maxAbs stays finite).
+    if (_mm256_movemask_ps(nan) || !(maxAbs >= 0x1p-100f) || !std::isfinite(maxAbs)) {
+      quantizeInt8Row(x, dim, c, scales + r);
+      continue;
+    }
+    const __m256 inv = _mm256_set1_ps(127.f / maxAbs);
+    const auto codesOf = [&](__m256 v) {  // 8 codes in the low 8 bytes
+      const __m256i q = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v, inv)), lowest), highest);
+      const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+      return _mm_packs_epi16(w, w);
+    };
+    for (uint32_t k = 0; k < full; k += 8) _mm_storel_epi64(reinterpret_cast<__m128i*>(c + k), codesOf(_mm256_loadu_ps(x + k)));
+    if (full < dim) {
+      alignas(16) int8_t last[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(last), codesOf(_mm256_maskload_ps(x + full, tail)));
+      std::memcpy(c + full, last, dim - full);
+    }
+    scales[r] = maxAbs / 127.f;
+  }
 }
 
 void binarizeRows(const float* in, size_t rows, uint32_t dim, uint8_t* out) {

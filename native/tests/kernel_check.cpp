@@ -80,6 +80,32 @@ int main() {
   }
   // int8 codes: every table's quantizeInt8Rows equals the scalar one's byte for byte, including
   // rows of subnormals, whose 127 / max|x| would overflow to infinity without care.
+  // Rows the kernels must route like the reference: NaN or infinity anywhere (the last value
+  // of a ragged end too) gives codes 0 and a NaN scale; exact halves round to even; the
+  // largest value sitting in the ragged end; negative extremes.
+  for (uint32_t dim : {1u, 3u, 8u, 15u, 17u, 100u, 131u}) {
+    const uint32_t rows = 7;
+    std::vector<float> x(size_t(rows) * dim);
+    for (auto& v : x) v = u(rng);
+    x[dim - 1] = std::numeric_limits<float>::quiet_NaN();            // row 0: NaN last
+    x[dim + (dim - 1) / 2] = -std::numeric_limits<float>::infinity();  // row 1: -inf inside
+    for (uint32_t c = 0; c < dim; ++c) x[2 * dim + c] = float(c % 5) - 2.5f;  // row 2: halves
+    x[2 * dim] = 127.f;                                                 // so 127 / maxAbs = 1
+    x[4 * dim - 1] = -50.f;                                             // row 3: max |x| last
+    for (uint32_t c = 0; c < dim; ++c) x[4 * dim + c] = -1e38f;         // row 4: all -1e38
+    x[5 * dim + dim / 3] = 3e38f;                                       // row 5: a huge value
+    std::vector<int8_t> want(x.size()), got(x.size());
+    std::vector<float> ws(rows), gs(rows);
+    ref.quantizeInt8Rows(x.data(), rows, dim, want.data(), ws.data());
+    expect(std::isnan(ws[0]) && std::isnan(ws[1]) && ws[2] == 1.f, "quantizeInt8Rows edge rows", "scalar", dim, 0, rows, 0, 0);
+    for (auto* t : tables) {
+      std::fill(got.begin(), got.end(), int8_t(99));
+      t->quantizeInt8Rows(x.data(), rows, dim, got.data(), gs.data());
+      expect(got == want && std::memcmp(gs.data(), ws.data(), rows * sizeof(float)) == 0, "quantizeInt8Rows edge rows",
+             t->name, dim, 0, rows, 0, 0);
+      ++cases;
+    }
+  }
   for (uint32_t dim : {1u, 5u, 16u, 100u, 131u}) {
     const uint32_t rows = 4;
     std::vector<float> x(size_t(rows) * dim);
@@ -136,6 +162,7 @@ int main() {
           for (size_t m = 0; m < gotMerges.size(); ++m)
             same &= gotMerges[m].a == wantMerges[m].a && gotMerges[m].b == wantMerges[m].b && gotMerges[m].cost == wantMerges[m].cost;
           expect(same, "pool wardMergesInt8", name, dim, 0, n, 0, 0);
+          if (!same) for (size_t m = 0; m < gotMerges.size(); ++m) std::printf("  %zu: got %u %u %.9g want %u %u %.9g\n", m, gotMerges[m].a, gotMerges[m].b, gotMerges[m].cost, wantMerges[m].a, wantMerges[m].b, wantMerges[m].cost);
           ++cases;
         }
       }
