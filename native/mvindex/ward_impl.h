@@ -170,6 +170,26 @@ static inline void updateNeighbours(const float* __restrict dk, const float* __r
   }
 }
 
+// Lance–Williams for Ward on squared distances, written in place over the kept cluster's row
+// (each element reads both rows at x before writing x, so it vectorises). Every build rounds
+// each operation on its own, in this order: contracting a product into an FMA (GCC does by
+// default in the FMA-capable builds, intrinsics included) rounds differently, and the builds
+// must agree bit for bit, since a merge cost one ulp apart can order two merges differently.
+// The fp-contract region below covers this and mergeRows512.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+static void lanceWilliamsRow(float* __restrict Dk, const float* __restrict Do, const float* __restrict sz, uint32_t n,
+                             float nk, float no, float best) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  for (uint32_t x = 0; x < n; ++x) {
+    const float nx = sz[x];
+    Dk[x] = ((nk + nx) * Dk[x] + (no + nx) * Do[x] - nx * best) / (nk + no + nx);
+  }
+}
 #if defined(__AVX512F__)
 // The AVX-512 build does a merge's three passes over the kept row in one: the Lance-Williams
 // update (+inf at `keep`), its minimum (lowest index on a tie, as rowArgMin), and
@@ -179,6 +199,9 @@ static inline float mergeRows512(float* __restrict Dk, const float* __restrict D
                                  const float* __restrict mask, uint32_t n, float nk, float no, float best, uint32_t a,
                                  uint32_t b, uint32_t keep, float* __restrict nnDist, uint32_t* __restrict nn,
                                  uint32_t* __restrict stale, uint32_t* at) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
   constexpr float kInf = std::numeric_limits<float>::infinity();
   const __m512 vnk = _mm512_set1_ps(nk), vno = _mm512_set1_ps(no), vbest = _mm512_set1_ps(best);
   const __m512 vtot = _mm512_set1_ps(nk + no), inf = _mm512_set1_ps(kInf);
@@ -191,9 +214,9 @@ static inline float mergeRows512(float* __restrict Dk, const float* __restrict D
     const __mmask16 live = n - x >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - x)) - 1u);
     const __m512 nx = _mm512_maskz_loadu_ps(live, sz + x);
     const __m512 dk = _mm512_maskz_loadu_ps(live, Dk + x), dO = _mm512_maskz_loadu_ps(live, Do + x);
-    __m512 v = _mm512_mul_ps(_mm512_add_ps(vnk, nx), dk);
-    v = _mm512_fmadd_ps(_mm512_add_ps(vno, nx), dO, v);
-    v = _mm512_fnmadd_ps(nx, vbest, v);
+    // lanceWilliamsRow's operations in its order, each rounded on its own (no FMA).
+    __m512 v = _mm512_add_ps(_mm512_mul_ps(_mm512_add_ps(vnk, nx), dk), _mm512_mul_ps(_mm512_add_ps(vno, nx), dO));
+    v = _mm512_sub_ps(v, _mm512_mul_ps(nx, vbest));
     v = _mm512_div_ps(v, _mm512_add_ps(vtot, nx));
     v = _mm512_mask_mov_ps(v, _mm512_cmpeq_epi32_mask(idx, vk), inf);
     _mm512_mask_storeu_ps(Dk + x, live, v);
@@ -213,6 +236,9 @@ static inline float mergeRows512(float* __restrict Dk, const float* __restrict D
   }
   return keysArgMin(lo, hi, at);
 }
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options  // fp-contract, from lanceWilliamsRow on
 #endif
 
 // sum of r[c]^2: explicit vectors in the ISA builds (the compiler keeps a float reduction in
@@ -350,8 +376,7 @@ static inline void agglomerate(uint32_t n, uint32_t k, const WardBuffers& s, War
     const float na = sz[a], nb = sz[b];
     syncRow(keep, m);
     syncRow(gone, m);
-    // Lance–Williams for Ward on squared distances, written in place over the kept cluster's
-    // row (each element reads both rows at x before writing x, so it vectorises).
+    // The merged cluster's distances overwrite the kept one's row (lanceWilliamsRow).
     float* __restrict Dk = D + size_t(keep) * n;
     const float* __restrict Do = D + size_t(gone) * n;
     const float nk = keep == a ? na : nb, no = keep == a ? nb : na;
@@ -363,10 +388,7 @@ static inline void agglomerate(uint32_t n, uint32_t k, const WardBuffers& s, War
     nn[keep] = nearest;
     sz[keep] = na + nb;
 #else
-    for (uint32_t x = 0; x < n; ++x) {
-      const float nx = sz[x];
-      Dk[x] = ((nk + nx) * Dk[x] + (no + nx) * Do[x] - nx * best) / (na + nb + nx);
-    }
+    lanceWilliamsRow(Dk, Do, sz, n, nk, no, best);
     Dk[keep] = kInf;
     sz[keep] = na + nb;
     nnDist[keep] = rowArgMin(Dk, mask, n, &nn[keep]);
