@@ -97,7 +97,8 @@ class Int8Codec final : public VectorCodec {
   void encode(const float* v, uint8_t* code) const override {
     std::memset(code, 0, codeBytes());
     float scale = 0.f;
-    quantizeInt8Row(v, dim_, reinterpret_cast<int8_t*>(code), &scale);
+    // The kernel table's quantizer: the reference's codes bit for bit, without its libm calls.
+    activeKernels().quantizeInt8Rows(v, 1, dim_, reinterpret_cast<int8_t*>(code), &scale);
     if (!(scale == scale)) scale = 0.f;  // the caller rejected non-finite input already
     float norm2 = 0.f;
     for (uint32_t k = 0; k < dim_; ++k) {
@@ -116,7 +117,7 @@ class Int8Codec final : public VectorCodec {
     s.i8.reserve(codeBytes());
     int8_t* codes = s.i8.as<int8_t>();
     float scale = 0.f;
-    quantizeInt8Row(q, dim_, codes, &scale);
+    activeKernels().quantizeInt8Rows(q, 1, dim_, codes, &scale);
     if (!(scale == scale)) scale = 0.f;
     float qn = 0.f;
     for (uint32_t k = 0; k < dim_; ++k) qn += q[k] * q[k];
