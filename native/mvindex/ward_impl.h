@@ -180,8 +180,8 @@ static inline void updateNeighbours(const float* __restrict dk, const float* __r
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 #endif
-static void lanceWilliamsRow(float* __restrict Dk, const float* __restrict Do, const float* __restrict sz, uint32_t n,
-                             float nk, float no, float best) {
+static inline void lanceWilliamsRow(float* __restrict Dk, const float* __restrict Do, const float* __restrict sz, uint32_t n,
+                                    float nk, float no, float best) {
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #endif
