@@ -2,7 +2,7 @@
 // unit-normalised rows), cluster means of the original rows.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { poolTokens, setSimdLevel, supportedSimdLevels, capabilities, MultiVectorIndex } from '../dist/index.js';
+import { poolTokens, setSimdLevel, supportedSimdLevels, capabilities, MultiVectorIndex, loadColbertNanoFiqa } from '../dist/index.js';
 import { rng, gaussian, expectCode } from './mvindex_helpers.mjs';
 
 /** Round half to even, as the CPU's default rounding does. */
@@ -237,6 +237,25 @@ test("precision 'int8': Ward on the rows' 8-bit codes equals the reference at ev
     }
   }
   setSimdLevel(before);
+});
+
+test("precision 'int8' pools the real ColBERTv2 documents to the same bytes at every SIMD level", () => {
+  // The Gram of the codes is exact and the merges round every operation alike in every build,
+  // so the clusters, and the means of the same rows in the same order, match bit for bit.
+  const { tokens, offsets } = loadColbertNanoFiqa().documents;
+  const dim = 128, docs = offsets.length - 1;
+  const levels = supportedSimdLevels();
+  const before = capabilities().simd;
+  const pooled = {};
+  for (const lvl of levels) {
+    setSimdLevel(lvl);
+    pooled[lvl] = Array.from({ length: docs }, (_, i) =>
+      poolTokens(tokens.subarray(offsets[i] * dim, offsets[i + 1] * dim), dim, 2, { precision: 'int8' }));
+  }
+  setSimdLevel(before);
+  for (const lvl of levels)
+    for (let i = 0; i < docs; i++)
+      assert.ok(Buffer.from(pooled[lvl][i].buffer).equals(Buffer.from(pooled.scalar[i].buffer)), `${lvl}: document ${i}`);
 });
 
 test("precision 'int8' keeps nearly every cluster of 'f32'", () => {
