@@ -126,4 +126,28 @@ test('a bad document in the batch that would train the codec leaves it untrained
   }
 });
 
+test('finite values near the f32 limit: pooled means stay finite, and a score that overflows is refused', async () => {
+  const d4 = 4;
+  // Three rows pool into one cluster (k = floor(3 / 2)): the f32 sum of the two 3e38 values
+  // overflows, their mean with 1 (2e38) does not.
+  const doc = new Float32Array([3e38, 1, 0, 0, 3e38, 1.1, 0, 0, 1, 0, 0, 0]);
+  for (const storage of ['f32', 'int8']) {  // f16 refuses 3e38 at add (tested above)
+    const ix = new MultiVectorIndex({ dim: d4, storage, poolFactor: 2 });
+    ix.add([1], [doc]);
+    const got = ix.get(1);
+    assert.ok(got.every(Number.isFinite), `${storage}: stored ${Array.from(got)}`);
+    assert.ok(Math.abs(got[0] - 2e38) / 2e38 < 0.01, `${storage}: the mean of 3e38, 3e38 and 1 is ${got[0]}`);
+  }
+  // f32 scores [1, 0, 0, 0] against that mean exactly; int8 multiplies the integer dot by the
+  // token's scale (~2.4e36) first and overflows, which must be an error, not an Infinity score.
+  const f32 = new MultiVectorIndex({ dim: d4, storage: 'f32', poolFactor: 2 });
+  f32.add([1], [doc]);
+  const s = f32.search(new Float32Array([1, 0, 0, 0]), { k: 1 }).scores[0];
+  assert.ok(Number.isFinite(s) && Math.abs(s - 2e38) / 2e38 < 1e-6, `f32 score ${s}`);
+  const int8 = new MultiVectorIndex({ dim: d4, storage: 'int8' });
+  int8.add([1], [doc]);
+  const err = await expectCode(() => int8.search(new Float32Array([1, 0, 0, 0]), { k: 1 }), 'ERR_NON_FINITE');
+  assert.match(err.message, 'too large to score in f32');
+});
+
 test.run();

@@ -1,5 +1,7 @@
 #include "dense_token_store.h"
 
+#include <cmath>
+
 #include <cstring>
 #include <limits>
 #include <string>
@@ -50,7 +52,12 @@ std::unique_ptr<ScoringQuery> DenseTokenStore::prepare(const float* query, uint3
 float DenseTokenStore::score(const ScoringQuery& base, const TokenRange& r, bool* nonFinite) const {
   const auto& q = static_cast<const DenseQuery&>(base);
   if (r.count == 0) return -std::numeric_limits<float>::infinity();
-  return q.kernels->score[int(type_)](q.prepared, codesAt(r), scalesAt(r), r.count, nonFinite);
+  const float s = q.kernels->score[int(type_)](q.prepared, codesAt(r), scalesAt(r), r.count, nonFinite);
+  // The f32 and f16 kernels flag NaN on their own; this also catches a score that overflowed,
+  // which the int8 kernels (dot x token scale before the query row's scale) can reach from
+  // finite values near 1e34.
+  if (!std::isfinite(s) && nonFinite) *nonFinite = true;
+  return s;
 }
 
 // ---- the five element forms -------------------------------------------------------------------

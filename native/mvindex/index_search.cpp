@@ -9,6 +9,17 @@
 #include "multi_vector_index.h"
 
 namespace maxsim::mvindex {
+namespace {
+
+// Stored tokens are checked for NaN and Infinity when added (and files by their checksum), so a
+// score that is not finite comes from values whose products overflow f32.
+[[noreturn]] void throwNonFiniteScore() {
+  throw Error(codes::kNonFinite,
+              "a MaxSim score came out NaN or infinite: the query's and the stored tokens' values are too large to "
+              "score in f32 (their products overflow)");
+}
+
+}  // namespace
 
 void MultiVectorIndex::fillHits(const uint32_t* slots, const float* scores, size_t n, SearchHits& out) const {
   out.kind = idMap_.kind() == IdKind::String ? IdKind::String : IdKind::Number;
@@ -113,7 +124,7 @@ SearchHits MultiVectorIndex::search(const float* query, uint32_t nq, size_t k, c
   parallelFor(cand.size(), grainFor(cand.size()), [&](size_t b, size_t e) {
     bool nonFinite = false;
     for (size_t i = b; i < e; ++i) scores[i] = store_->score(*q, ranges_[cand[i]], &nonFinite);
-    if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+    if (nonFinite) throwNonFiniteScore();
   });
   topHits(scores.data(), cand.data(), cand.size(), k, hits);
   return hits;
@@ -143,7 +154,7 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
         std::vector<float> scores(cand.size());
         bool nonFinite = false;
         for (size_t i = 0; i < cand.size(); ++i) scores[i] = store_->score(*prepared, ranges_[cand[i]], &nonFinite);
-        if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+        if (nonFinite) throwNonFiniteScore();
         topHits(scores.data(), cand.data(), cand.size(), k, hits);
       }
     });
@@ -186,7 +197,7 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
         for (size_t i = blocks[blk]; i < blocks[blk + 1]; ++i)
           scores[qi * nc + i] = sketch_ ? sketch_->score(*prepared[qi], cand[i], &nonFinite)
                                         : store_->score(*prepared[qi], ranges_[cand[i]], &nonFinite);
-    if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+    if (nonFinite) throwNonFiniteScore();
   });
   if (sketch_) {
     parallelFor(nqueries, 1, [&](size_t b, size_t e) {
@@ -205,7 +216,7 @@ std::vector<SearchHits> MultiVectorIndex::searchBatch(const float* queries, cons
         }
         topHits(exactScores.data(), slots.data(), keep.size(), k, out[qi]);
       }
-      if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+      if (nonFinite) throwNonFiniteScore();
     });
     return out;
   }
@@ -231,7 +242,7 @@ void MultiVectorIndex::pruneBySketch(const float* query, uint32_t nq, size_t k, 
   parallelFor(slots.size(), grainFor(slots.size()), [&](size_t b, size_t e) {
     bool nonFinite = false;
     for (size_t i = b; i < e; ++i) approx[i] = sketch_->score(*q, slots[i], &nonFinite);
-    if (nonFinite) throw Error(codes::kNonFinite, "stored tokens contain NaN or Infinity");
+    if (nonFinite) throwNonFiniteScore();
   });
   const std::vector<uint32_t> keep =
       survivingPositions(*sketch_, QueryBound::of(query, nq, options_.dim), slots.data(), approx.data(), slots.size(), k);

@@ -295,7 +295,22 @@ static inline void clusterMeansBody(const float* __restrict rows, uint32_t n, ui
   for (uint32_t c = 0; c < k; ++c) {
     const float inv = 1.f / float(counts[c]);
     float* __restrict dst = out + size_t(c) * dim;
-    for (uint32_t d = 0; d < dim; ++d) dst[d] *= inv;
+    uint32_t overflowed = 0;
+    for (uint32_t d = 0; d < dim; ++d) {
+      dst[d] *= inv;
+      uint32_t bits;
+      std::memcpy(&bits, dst + d, 4);
+      overflowed |= uint32_t((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    if (!overflowed) continue;
+    // The f32 sum of finite rows overflowed (values near 3.4e38), though their mean cannot:
+    // this cluster is summed again in double, which holds the sum of up to 2^960 such rows.
+    for (uint32_t d = 0; d < dim; ++d) {
+      double sum = 0.0;
+      for (uint32_t i = 0; i < n; ++i)
+        if (labels[i] == c) sum += double(rows[size_t(i) * dim + d]);
+      dst[d] = float(sum / double(counts[c]));
+    }
   }
 }
 
