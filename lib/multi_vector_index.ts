@@ -617,7 +617,7 @@ export function poolTokens(tokens: Float32Array, dim: number, poolFactor: number
   if (t.length % dim !== 0) throw new MaxsimError('ERR_DIMENSION_MISMATCH', `tokens length ${t.length} is not a multiple of dim ${dim}`);
   if (typeof poolFactor !== 'number' || !Number.isFinite(poolFactor) || poolFactor < 1) throw invalidParameter('poolFactor', 'a finite number >= 1', poolFactor);
   const o: PoolTokensOptions = typeof options === 'number' ? { protectedTokens: options } : options;
-  if (o === null || typeof o !== 'object') throw invalidParameter('options', 'an object or a number of protected tokens', options);
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalidParameter('options', 'an object or a number of protected tokens', options);
   const protectedTokens = o.protectedTokens ?? 0;
   if (!Number.isInteger(protectedTokens) || protectedTokens < 0) throw invalidParameter('protectedTokens', 'a non-negative integer', protectedTokens);
   const precision = o.precision ?? 'f32';

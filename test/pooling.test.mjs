@@ -333,6 +333,8 @@ test('bad pooling input', async () => {
   await expectCode(() => poolTokens(new Float32Array(7), 3, 2), 'ERR_DIMENSION_MISMATCH');
   await expectCode(() => poolTokens(new Float32Array(6), 3, 0.5), 'ERR_INVALID_ARGUMENT');
   await expectCode(() => poolTokens(new Float32Array(6), 3, 2, -1), 'ERR_INVALID_ARGUMENT');
+  for (const bad of [null, 'int8', [1], true])  // a mistyped options argument, not silently the defaults
+    await expectCode(() => poolTokens(new Float32Array(6), 3, 2, bad), 'ERR_INVALID_ARGUMENT');
   const nan = new Float32Array(6);
   nan[2] = NaN;
   await expectCode(() => new MultiVectorIndex({ dim: 3, poolFactor: 2 }).add([1], [nan]), 'ERR_NON_FINITE');
