@@ -80,4 +80,29 @@ test('with a GPU: device search matches the CPU within tensor-core precision; mu
   }
 });
 
+test('with a GPU: an f16 copy scores queries past the f16 range, and tiny ones, as scaled copies of one query', async () => {
+  if (!hasGpu) { console.log('  skipped: no CUDA device (capabilities().cuda is false)'); return; }
+  const dim = 64;
+  const docs = randomDocs(21, 120, dim, 1, 30);
+  const ix = new MultiVectorIndex({ dim, storage: 'f16' });
+  ix.add(docs.map((_, i) => i), docs);
+  await ix.toDeviceAsync();
+  const q = randomDocs(22, 1, dim, 12, 12)[0];
+  const base = ix.search(q, { k: 120, device: 'cuda' });
+  // 2^20 puts most values past 65504; 2^-30 puts all of them below f16's smallest normal.
+  for (const scale of [2 ** 20, 2 ** -30]) {
+    const scaled = q.map((v) => v * scale);
+    const gpu = ix.search(scaled, { k: 120, device: 'cuda' });
+    assert.equal([...gpu.ids], [...base.ids], `scale ${scale}: same ranking`);
+    gpu.scores.forEach((s, i) => assert.is(s, Math.fround(base.scores[i] * scale), `scale ${scale} rank ${i}`));
+    const cpu = ix.search(scaled, { k: 120 });
+    const cpuScore = new Map([...cpu.ids].map((id, i) => [id, cpu.scores[i]]));
+    gpu.ids.forEach((id, i) => {
+      const want = cpuScore.get(id);
+      assert.ok(Math.abs(gpu.scores[i] - want) <= 2e-3 * 12 * scale * 4, `scale ${scale} doc ${id}: ${gpu.scores[i]} vs ${want}`);
+    });
+  }
+  ix.releaseDevice();
+});
+
 test.run();

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../core/error.h"
@@ -197,13 +198,13 @@ __device__ __forceinline__ void scoreChunk(const T* const (&rowG)[kTiles], const
 // layout: docs (rows, dimPad) T, padding columns zero; queries (tiles * 16, dimPad) T, each
 // query's rows padded to whole 16-row tiles with zero rows (a zero row's maximum is exactly 0,
 // so it adds nothing); queryTile (nq + 1): first tile of each query; groupQuery (groups + 1):
-// first query of each group.
+// first query of each group; queryExp (nq) or null: query q's rows were scaled by 2^queryExp[q].
 template <class T, int kTiles>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     maxsimKernel(const T* __restrict__ docs, const uint32_t* __restrict__ docOffsets, uint32_t ndocs,
                  const T* __restrict__ queries, const uint32_t* __restrict__ queryTile,
                  const uint32_t* __restrict__ groupQuery, uint32_t dimPad, uint32_t chunkTokens,
-                 float* __restrict__ out) {
+                 const int* __restrict__ queryExp, float* __restrict__ out) {
   using Ops = MmaOps<T>;
   extern __shared__ __align__(16) unsigned char smem[];
   const uint32_t stride = dimPad + Ops::kPad;
@@ -270,7 +271,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   for (uint32_t q = qBegin + threadIdx.x; q < qEnd; q += blockDim.x) {
     float s = 0.f;
     for (uint32_t i = queryTile[q] - firstTile; i < queryTile[q + 1] - firstTile; ++i) s += tileSum[i];
-    out[size_t(q) * ndocs + d] = s;
+    out[size_t(q) * ndocs + d] = queryExp ? ldexpf(s, -queryExp[q]) : s;
   }
 }
 
@@ -280,19 +281,42 @@ template <> __device__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float v) { return 
 template <> __device__ float fromFloat<float>(float v) { return v; }  // TF32 rounding happens at the A load
 
 // Lays the queries out as the MaxSim kernel reads them, on the device (a host loop of per-element
-// conversions cost more than the kernel itself): grid nq blocks.
+// conversions cost more than the kernel itself): grid nq blocks of 256 threads.
+// f16 has five exponent bits, so an f32 query value past 65504 would become infinite and one
+// below 2^-14 would lose precision. With queryExp non-null, each query is therefore scaled by
+// 2^e (its largest |value| lands in [2^14, 2^15)) before rounding; MaxSim is linear in a positive
+// query scale (sum of row maxima), so the kernel unscales each sum exactly with ldexpf.
 // layout: rows (queryOffsets[nq] - base, dim) f32 as the caller gave them; out (tiles * 16, dimPad) T,
-// query q at tile queryTile[q], zero rows and columns as padding.
+// query q at tile queryTile[q], zero rows and columns as padding; queryExp (nq) i32.
 template <class T>
 __global__ void packQueriesKernel(const float* __restrict__ rows, const uint32_t* __restrict__ queryOffsets, uint32_t base,
-                                  const uint32_t* __restrict__ queryTile, uint32_t dim, uint32_t dimPad, T* __restrict__ out) {
+                                  const uint32_t* __restrict__ queryTile, uint32_t dim, uint32_t dimPad, int* queryExp,
+                                  T* __restrict__ out) {
   const uint32_t q = blockIdx.x;
   const uint32_t first = queryOffsets[q] - base, count = queryOffsets[q + 1] - queryOffsets[q];
+  const float* src = rows + size_t(first) * dim;
+  int e = 0;
+  if (queryExp) {
+    __shared__ float warpMax[8];
+    float m = 0.f;
+    for (size_t i = threadIdx.x; i < size_t(count) * dim; i += blockDim.x) m = fmaxf(m, fabsf(src[i]));
+    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+    if (threadIdx.x % 32 == 0) warpMax[threadIdx.x / 32] = m;
+    __syncthreads();
+    m = 0.f;
+    for (uint32_t w = 0; w < blockDim.x / 32; ++w) m = fmaxf(m, warpMax[w]);
+    if (m > 0.f) {
+      int ex;
+      frexpf(m, &ex);  // m < 2^ex
+      e = 15 - ex;
+    }
+    if (threadIdx.x == 0) queryExp[q] = e;
+  }
   const size_t padded = size_t(queryTile[q + 1] - queryTile[q]) * 16 * dimPad;
   T* dst = out + size_t(queryTile[q]) * 16 * dimPad;
   for (size_t i = threadIdx.x; i < padded; i += blockDim.x) {
     const uint32_t r = static_cast<uint32_t>(i / dimPad), k = static_cast<uint32_t>(i % dimPad);
-    dst[i] = fromFloat<T>(r < count && k < dim ? rows[(size_t(first) + r) * dim + k] : 0.f);
+    dst[i] = fromFloat<T>(r < count && k < dim ? ldexpf(src[size_t(r) * dim + k], e) : 0.f);
   }
 }
 
@@ -393,12 +417,13 @@ class CudaCollection final : public DeviceCollection {
     float* dRows = dQueryRows_.ensure(rowValues + 1);
     T* dq = dQueries_.ensure(padded * dimPad_ + 1);
     uint32_t* dMeta = dMeta_.ensure(2 * nq + groups + 3);
+    int* dExp = std::is_same_v<T, __half> ? dQueryExp_.ensure(nq) : nullptr;
     float* dOut = dOut_.ensure(mulBytes(nq, ndocs_));
     MAXSIM_CUDA_CHECK(cudaMemcpyAsync(dRows, hRows, rowValues * sizeof(float), cudaMemcpyHostToDevice, stream_.get()));
     // meta as laid out in hMeta_: queryTile (nq + 1), groupQuery (groups + 1), queryOffsets (nq + 1)
     MAXSIM_CUDA_CHECK(cudaMemcpyAsync(dMeta, meta, (2 * nq + groups + 3) * sizeof(uint32_t), cudaMemcpyHostToDevice, stream_.get()));
     packQueriesKernel<T><<<static_cast<unsigned>(nq), 256, 0, stream_.get()>>>(dRows, dMeta + nq + groups + 2, base, dMeta,
-                                                                              dim_, dimPad_, dq);
+                                                                              dim_, dimPad_, dExp, dq);
     const size_t smem = chunkTokens_ * size_t(dimPad_ + MmaOps<T>::kPad) * sizeof(T) + maxGroupTiles * sizeof(float);
     const dim3 grid(static_cast<unsigned>(ndocs_), static_cast<unsigned>(groups));
     // Two tiles per warp: measured on an H100 (2026-11-22), 5-25% faster than one for bf16 and f32.
@@ -408,7 +433,7 @@ class CudaCollection final : public DeviceCollection {
       smemOptIn_ = smem;
     }
     kernel<<<grid, kWarpsPerBlock * 32, smem, stream_.get()>>>(docs_.get(), offsets_.get(), static_cast<uint32_t>(ndocs_), dq,
-                                                              dMeta, dMeta + nq + 1, dimPad_, chunkTokens_, dOut);
+                                                              dMeta, dMeta + nq + 1, dimPad_, chunkTokens_, dExp, dOut);
     MAXSIM_CUDA_CHECK(cudaGetLastError());
     return dOut;
   }
@@ -427,6 +452,7 @@ class CudaCollection final : public DeviceCollection {
   DeviceBuffer<float> dQueryRows_;
   DeviceBuffer<T> dQueries_;
   DeviceBuffer<uint32_t> dMeta_;
+  DeviceBuffer<int> dQueryExp_;  // f16 only: each query's power-of-two scale
   DeviceBuffer<float> dOut_;
   ResultDownload results_;
 };
