@@ -13,7 +13,8 @@
 // Exhaustive top-k runs the same kernel into a device score matrix and selects there
 // (topk_cuda.cuh), so only nq * k results cross PCIe.
 //
-// Element types: f16 and bf16 (m16n8k16, queries rounded to the document type) and f32
+// Element types: f16 and bf16 (m16n8k16, queries rounded to the document type; f16 queries
+// scaled by a power of two first, see packQueriesKernel) and f32
 // (TF32 m16n8k8: 10-bit mantissas, fp32 accumulation). Requires sm_80 or newer.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
