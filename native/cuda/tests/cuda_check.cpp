@@ -318,6 +318,24 @@ void testTopKStress() {
   }
 }
 
+// Every score within 1e-5 x sum |q_k x_k| of the float64 inner product (x as stored).
+bool fdeScoresMatch(const std::vector<float>& qs, const std::vector<float>& decoded, const std::vector<float>& out,
+                    size_t nq, size_t n, uint32_t dim) {
+  for (size_t q = 0; q < nq; ++q)
+    for (size_t d = 0; d < n; ++d) {
+      double want = 0, mag = 0;
+      for (uint32_t k = 0; k < dim; ++k) {
+        want += double(qs[q * dim + k]) * decoded[d * dim + k];
+        mag += std::fabs(double(qs[q * dim + k]) * decoded[d * dim + k]);
+      }
+      if (!close(out[q * n + d], want, 1e-5 * mag + 1e-45)) {
+        std::printf("  fde q=%zu d=%zu: %.9g vs %.9g\n", q, d, out[q * n + d], want);
+        return false;
+      }
+    }
+  return true;
+}
+
 void testFde() {
   for (uint32_t dim : {1u, 100u, 128u, 1000u, 2100u}) {
     for (size_t n : {size_t(1), size_t(37), size_t(1000)}) {
@@ -333,19 +351,7 @@ void testFde() {
           const auto qs = randomVec(nq * dim, 1.f);
           std::vector<float> out(nq * n);
           coll->scoreMatrix(qs.data(), nq, out.data());
-          bool ok = true;
-          for (size_t q = 0; q < nq && ok; ++q)
-            for (size_t d = 0; d < n && ok; ++d) {
-              double want = 0, mag = 0;
-              for (uint32_t k = 0; k < dim; ++k) {
-                want += double(qs[q * dim + k]) * decoded[d * dim + k];
-                mag += std::fabs(double(qs[q * dim + k]) * decoded[d * dim + k]);
-              }
-              if (!close(out[q * n + d], want, 1e-5 * mag + 1e-30)) {
-                ok = false;
-                std::printf("  fde q=%zu d=%zu: %.7g vs %.7g\n", q, d, out[q * n + d], want);
-              }
-            }
+          const bool ok = fdeScoresMatch(qs, decoded, out, nq, n, dim);
           const std::string tag = std::string("fde ") + elementTypeName(t) + " dim=" + std::to_string(dim) + " n=" +
                                   std::to_string(n) + " nq=" + std::to_string(nq);
           check(ok, tag);
@@ -415,20 +421,7 @@ void testFdeWide() {
   auto coll = gpu::DeviceFdeCollection::upload(0, ElementType::F16, half.data(), n, dim);
   std::vector<float> out(nq * n);
   coll->scoreMatrix(qs.data(), nq, out.data());
-  bool ok = true;
-  for (size_t q = 0; q < nq && ok; ++q)
-    for (size_t d = 0; d < n && ok; ++d) {
-      double want = 0, mag = 0;
-      for (uint32_t k = 0; k < dim; ++k) {
-        want += double(qs[q * dim + k]) * decoded[d * dim + k];
-        mag += std::fabs(double(qs[q * dim + k]) * decoded[d * dim + k]);
-      }
-      if (!close(out[q * n + d], want, 1e-5 * mag + 1e-45)) {
-        ok = false;
-        std::printf("  fde wide q=%zu d=%zu: %.9g vs %.9g\n", q, d, out[q * n + d], want);
-      }
-    }
-  check(ok, "fde f16 dim=10240 nq=64: positive values, scaled and mixed query rows");
+  check(fdeScoresMatch(qs, decoded, out, nq, n, dim), "fde f16 dim=10240 nq=64: positive values, scaled and mixed query rows");
 }
 
 // f16 collections: query values past f16's range (65504) or below its normal range (2^-14)
