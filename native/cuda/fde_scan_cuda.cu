@@ -22,6 +22,7 @@
 #include "../core/error.h"
 #include "../gpu/cuda_backend.h"
 #include "cuda_common.cuh"
+#include "f16_query_scale.cuh"
 #include "topk_cuda.cuh"
 
 namespace maxsim::gpu {
@@ -163,21 +164,8 @@ constexpr uint32_t kMmaSteps = 4;                 // 32-dimension steps per stag
 // Scales query row blockIdx.x by 2^e (max |value| into [2^14, 2^15)) and splits it into f16 hi/lo.
 __global__ void splitQueriesKernel(const float* __restrict__ q, uint32_t dimPad, __half* __restrict__ split,
                                    int* __restrict__ exps) {
-  __shared__ float warpMax[32];
   const float* row = q + size_t(blockIdx.x) * dimPad;
-  float m = 0.f;
-  for (uint32_t i = threadIdx.x; i < dimPad; i += blockDim.x) m = fmaxf(m, fabsf(row[i]));
-  for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-  if (threadIdx.x % 32 == 0) warpMax[threadIdx.x / 32] = m;
-  __syncthreads();
-  m = 0.f;
-  for (uint32_t w = 0; w < blockDim.x / 32; ++w) m = fmaxf(m, warpMax[w]);
-  int e = 0;
-  if (m > 0.f) {
-    int ex;
-    frexpf(m, &ex);  // m < 2^ex
-    e = 15 - ex;
-  }
+  const int e = f16ScaleExponent(row, dimPad);
   __half* hi = split + size_t(blockIdx.x) * 2 * dimPad;
   __half* lo = hi + dimPad;
   for (uint32_t i = threadIdx.x; i < dimPad; i += blockDim.x) {

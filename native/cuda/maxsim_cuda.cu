@@ -29,6 +29,7 @@
 #include "../core/error.h"
 #include "../gpu/cuda_backend.h"
 #include "cuda_common.cuh"
+#include "f16_query_scale.cuh"
 #include "topk_cuda.cuh"
 
 namespace maxsim::gpu {
@@ -283,10 +284,9 @@ template <> __device__ float fromFloat<float>(float v) { return v; }  // TF32 ro
 
 // Lays the queries out as the MaxSim kernel reads them, on the device (a host loop of per-element
 // conversions cost more than the kernel itself): grid nq blocks of 256 threads.
-// f16 has five exponent bits, so an f32 query value past 65504 would become infinite and one
-// below 2^-14 would lose precision. With queryExp non-null, each query is therefore scaled by
-// 2^e (its largest |value| lands in [2^14, 2^15)) before rounding; MaxSim is linear in a positive
-// query scale (sum of row maxima), so the kernel unscales each sum exactly with ldexpf.
+// With queryExp non-null (f16), each query is scaled by a power of two before rounding
+// (f16_query_scale.cuh); MaxSim is linear in a positive query scale (a sum of row maxima), so
+// the kernel unscales each sum exactly.
 // layout: rows (queryOffsets[nq] - base, dim) f32 as the caller gave them; out (tiles * 16, dimPad) T,
 // query q at tile queryTile[q], zero rows and columns as padding; queryExp (nq) i32.
 template <class T>
@@ -297,20 +297,8 @@ __global__ void packQueriesKernel(const float* __restrict__ rows, const uint32_t
   const uint32_t first = queryOffsets[q] - base, count = queryOffsets[q + 1] - queryOffsets[q];
   const float* src = rows + size_t(first) * dim;
   int e = 0;
-  if (queryExp) {
-    __shared__ float warpMax[8];
-    float m = 0.f;
-    for (size_t i = threadIdx.x; i < size_t(count) * dim; i += blockDim.x) m = fmaxf(m, fabsf(src[i]));
-    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-    if (threadIdx.x % 32 == 0) warpMax[threadIdx.x / 32] = m;
-    __syncthreads();
-    m = 0.f;
-    for (uint32_t w = 0; w < blockDim.x / 32; ++w) m = fmaxf(m, warpMax[w]);
-    if (m > 0.f) {
-      int ex;
-      frexpf(m, &ex);  // m < 2^ex
-      e = 15 - ex;
-    }
+  if (queryExp) {  // f16 only
+    e = f16ScaleExponent(src, size_t(count) * dim);
     if (threadIdx.x == 0) queryExp[q] = e;
   }
   const size_t padded = size_t(queryTile[q + 1] - queryTile[q]) * 16 * dimPad;
