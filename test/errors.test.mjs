@@ -93,6 +93,31 @@ test('NaN and Infinity in queries, documents, or int8 scales', () => {
   fails(() => m.maxsimBatch(q, { ...i8, scales }, offsets, dim), 'ERR_NON_FINITE', 'scale');
 });
 
+test('finite scores near the f32 limit are returned; a score that overflows is refused', () => {
+  // Six tokens whose dots with the query are each 1e38: the kernels' NaN check used to sum the
+  // dots (6e38, Infinity) and refuse this finite score. Four such query rows sum past 3.4e38.
+  const d4 = 4;
+  const big = new Float32Array(6 * d4);
+  for (let t = 0; t < 6; t++) big[t * d4] = 1e19;
+  const bigOffsets = new Uint32Array([0, 6]);
+  const q1 = new Float32Array([1e19, 0, 0, 0]);
+  const q4 = new Float32Array(4 * d4);
+  for (let t = 0; t < 4; t++) q4[t * d4] = 1e19;
+  const expected = Math.fround(1e19) * Math.fround(1e19);
+  for (const level of m.supportedSimdLevels()) {
+    m.setSimdLevel(level);
+    for (const [kind, docs] of [['f32', big], ['bf16', m.toBf16(big, d4)]]) {
+      const s = m.maxsimBatch(q1, docs, bigOffsets, d4)[0];
+      // bf16 keeps 8 bits; the AVX-512 BF16 kernel rounds the query to bf16 as well.
+      assert.ok(Math.abs(s - expected) / expected < (kind === 'f32' ? 1e-6 : 1e-2), `${level} ${kind}: ${s}`);
+      fails(() => m.maxsimBatch(q4, docs, bigOffsets, d4), 'ERR_NON_FINITE', 'overflow f32');
+    }
+    assert.ok(Math.abs(m.maxsim(q1, big, d4) - expected) / expected < 1e-6, level);
+    fails(() => m.maxsim(q4, big, d4), 'ERR_NON_FINITE', 'overflow f32');
+  }
+  m.setSimdLevel(m.supportedSimdLevels().at(-1));
+});
+
 test('empty queries', () => {
   fails(() => m.maxsimBatch(new Float32Array(0), docs, offsets, dim), 'ERR_EMPTY_QUERY', 'query');
   fails(() => m.maxsim(new Float32Array(0), docs, dim), 'ERR_EMPTY_QUERY');

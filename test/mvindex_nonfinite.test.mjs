@@ -4,7 +4,7 @@
 // and without pooling, through add() and upsert(), and in the batch that trains a codec.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MultiVectorIndex } from '../dist/index.js';
+import { MultiVectorIndex, supportedSimdLevels, setSimdLevel } from '../dist/index.js';
 import { randomDocs, expectCode } from './mvindex_helpers.mjs';
 
 const dim = 12;
@@ -148,6 +148,31 @@ test('finite values near the f32 limit: pooled means stay finite, and a score th
   int8.add([1], [doc]);
   const err = await expectCode(() => int8.search(new Float32Array([1, 0, 0, 0]), { k: 1 }), 'ERR_NON_FINITE');
   assert.match(err.message, 'too large to score in f32');
+});
+
+test('finite scores near the f32 limit are returned by every float storage and SIMD level', async () => {
+  // Dots of 1e38 from six tokens: the score is finite (one token's 1e38). The kernels' NaN check
+  // used to sum the dots and refuse it; a query whose four rows sum past 3.4e38 is refused.
+  const d4 = 4;
+  const doc = new Float32Array(6 * d4);
+  for (let t = 0; t < 6; t++) doc[t * d4] = 1e19;
+  const q1 = new Float32Array([1e19, 0, 0, 0]);
+  const q4 = new Float32Array(4 * d4);
+  for (let t = 0; t < 4; t++) q4[t * d4] = 1e19;
+  const expected = Math.fround(1e19) * Math.fround(1e19);
+  for (const level of supportedSimdLevels()) {
+    setSimdLevel(level);
+    for (const [storage, tol] of [['f32', 1e-6], ['bf16', 1e-2]]) {
+      const ix = new MultiVectorIndex({ dim: d4, storage });
+      ix.add([7], [doc]);
+      const hit = ix.search(q1, { k: 1 });
+      assert.is(hit.ids[0], 7);
+      assert.ok(Math.abs(hit.scores[0] - expected) / expected < tol, `${level} ${storage}: ${hit.scores[0]}`);
+      const err = await expectCode(() => ix.search(q4, { k: 1 }), 'ERR_NON_FINITE');
+      assert.match(err.message, 'too large to score in f32');
+    }
+  }
+  setSimdLevel(supportedSimdLevels().at(-1));
 });
 
 test.run();

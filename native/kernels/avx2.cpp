@@ -52,7 +52,7 @@ inline void tileF32(const float* qt, uint32_t qpad, const float* tok, uint32_t d
 #pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       m = _mm256_max_ps(m, acc[t][v]);
-      check = _mm256_add_ps(check, acc[t][v]);
+      check = _mm256_fmadd_ps(acc[t][v], _mm256_setzero_ps(), check);
     }
     _mm256_store_ps(rowMax + v * 8, m);
   }
@@ -104,9 +104,9 @@ float scoreFloat(const PreparedQuery& q, const void* doc, const float*, uint32_t
       }
     }
   }
-  if (!std::isfinite(hsum(check))) *nonFinite = true;
   float s = 0.f;
   for (uint32_t i = 0; i < q.nq; ++i) s += rowMax[i];
+  if (!std::isfinite(hsum(check)) || !std::isfinite(s)) *nonFinite = true;
   return s;
 }
 

@@ -55,7 +55,7 @@ inline void tileF32(const float* qt, uint32_t qpad, const float* tok, const floa
 #pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       m = _mm512_max_ps(m, acc[t][v]);
-      check = _mm512_add_ps(check, acc[t][v]);
+      check = _mm512_fmadd_ps(acc[t][v], _mm512_setzero_ps(), check);
     }
     _mm512_store_ps(rowMax + v * 16, m);
   }
@@ -135,8 +135,9 @@ float scoreFloat(const PreparedQuery& q, const void* doc, const float*, uint32_t
     for (; rb + 32 <= qpad; rb += 32, prefetch = nullptr) tileF32Dispatch<2>(nt, qt + rb, qpad, tok, prefetch, dim, rowMax + rb, check);
     if (rb < qpad) tileF32Dispatch<1>(nt, qt + rb, qpad, tok, prefetch, dim, rowMax + rb, check);
   }
-  if (!std::isfinite(_mm512_reduce_add_ps(check))) *nonFinite = true;
-  return sumRows(rowMax, q.nq);
+  const float s = sumRows(rowMax, q.nq);
+  if (!std::isfinite(_mm512_reduce_add_ps(check)) || !std::isfinite(s)) *nonFinite = true;
+  return s;
 }
 
 // ---- int8 without VNNI: sign-extend to i16 pairs and use vpmaddwd ---------------------------

@@ -41,7 +41,7 @@ inline void tile(const uint16_t* qt, uint32_t qpad, const uint32_t* tok, uint32_
 #pragma GCC unroll 24
     for (int t = 0; t < NT; ++t) {
       m = _mm512_max_ps(m, acc[t][v]);
-      check = _mm512_add_ps(check, acc[t][v]);
+      check = _mm512_fmadd_ps(acc[t][v], _mm512_setzero_ps(), check);
     }
     _mm512_store_ps(rowMax + v * 16, m);
   }
@@ -97,9 +97,9 @@ float scoreBf16(const PreparedQuery& q, const void* doc, const float*, uint32_t 
     for (; rb + 32 <= qpad; rb += 32) tileDispatch<2>(nt, qt + size_t(rb) * 2, qpad, tok, pairs, rowMax + rb, check);
     if (rb < qpad) tileDispatch<1>(nt, qt + size_t(rb) * 2, qpad, tok, pairs, rowMax + rb, check);
   }
-  if (!std::isfinite(_mm512_reduce_add_ps(check))) *nonFinite = true;
   float s = 0.f;
   for (uint32_t i = 0; i < q.nq; ++i) s += rowMax[i];
+  if (!std::isfinite(_mm512_reduce_add_ps(check)) || !std::isfinite(s)) *nonFinite = true;
   return s;
 }
 

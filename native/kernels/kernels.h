@@ -51,7 +51,10 @@ struct PreparedQuery {
 
 // Scores one document. `doc` points at ntok tokens of the element type (docScales: one scale
 // per token for int8, else unused). Returns sum_i max_j <q_i, d_j>; ntok == 0 gives -inf.
-// Sets *nonFinite when a NaN or Inf in the document reached a score (never cleared).
+// Sets *nonFinite when a dot product or the score came out NaN or infinite: a NaN or Inf in the
+// document, or finite values whose products or sum overflow f32 (never cleared). The float
+// kernels fold each dot times zero into their check (0 for any finite dot), so a large finite
+// dot is not mistaken for an overflow, as a running sum of the dots was near 3e38.
 using PrepareFn = void (*)(const float* q, uint32_t nq, uint32_t dim, PreparedQuery& out);
 using ScoreFn = float (*)(const PreparedQuery& q, const void* doc, const float* docScales,
                           uint32_t ntok, bool* nonFinite);

@@ -31,7 +31,7 @@ inline void tileF32(const float* qt, uint32_t qpad, const float* tok, uint32_t d
     float32x4_t m = vld1q_f32(rowMax + v * 4);
     for (int t = 0; t < NT; ++t) {
       m = vmaxq_f32(m, acc[t][v]);
-      check = vaddq_f32(check, acc[t][v]);
+      check = vfmaq_f32(check, acc[t][v], vdupq_n_f32(0.f));
     }
     vst1q_f32(rowMax + v * 4, m);
   }
@@ -70,9 +70,9 @@ float scoreFloat(const PreparedQuery& q, const void* doc, const float*, uint32_t
       }
     }
   }
-  if (!std::isfinite(vaddvq_f32(check))) *nonFinite = true;
   float s = 0.f;
   for (uint32_t i = 0; i < q.nq; ++i) s += rowMax[i];
+  if (!std::isfinite(vaddvq_f32(check)) || !std::isfinite(s)) *nonFinite = true;
   return s;
 }
 

@@ -46,13 +46,13 @@ float scoreFloat(const PreparedQuery& q, const void* doc, const float*, uint32_t
       for (uint32_t i = 0; i < nq; ++i) acc[i] += col[i] * v;
     }
     for (uint32_t i = 0; i < nq; ++i) {
-      check += acc[i];
+      check += acc[i] * 0.f;
       rowMax[i] = acc[i] > rowMax[i] ? acc[i] : rowMax[i];
     }
   }
-  if (!std::isfinite(check)) *nonFinite = true;
   float s = 0.f;
   for (uint32_t i = 0; i < nq; ++i) s += rowMax[i];
+  if (!std::isfinite(check) || !std::isfinite(s)) *nonFinite = true;
   return s;
 }
 

@@ -55,7 +55,9 @@ inline float scoreDoc(const KernelTable& k, const PreparedQuery& q, const TokenM
 }
 
 [[noreturn]] void throwNonFiniteDoc(size_t d) {
-  throw Error(codes::kNonFinite, "documents contain NaN or Infinity (document " + std::to_string(d) + ")");
+  throw Error(codes::kNonFinite, "document " + std::to_string(d) +
+                                     "'s MaxSim score came out NaN or infinite: the documents contain NaN or Infinity, "
+                                     "or their products with the query overflow f32");
 }
 
 // Documents per chunk: enough work to amortise the atomic claim, small enough to balance.
@@ -74,7 +76,10 @@ float maxsimOne(const float* query, uint32_t nq, const TokenMatrix& doc) {
   prepare(k, query, nq, doc.dim, doc.type, q);
   bool nonFinite = false;
   const float s = k.score[int(doc.type)](q, doc.data, doc.scales, static_cast<uint32_t>(doc.rows), &nonFinite);
-  if (nonFinite) throw Error(codes::kNonFinite, "document contains NaN or Infinity");
+  if (nonFinite)
+    throw Error(codes::kNonFinite,
+                "the MaxSim score came out NaN or infinite: the document contains NaN or Infinity, or its products "
+                "with the query overflow f32");
   return s;
 }
 
