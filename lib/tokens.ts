@@ -33,11 +33,13 @@ export interface NativeTokens {
 }
 
 export function bytesPerToken(type: ElementType, dim: number): number {
+  checkDim(dim);
   switch (type) {
     case 'f32': return dim * 4;
     case 'f16': case 'bf16': return dim * 2;
     case 'int8': return dim + 4; // codes + one f32 scale
     case 'binary': return Math.ceil(dim / 8);
+    default: throw invalidParameter('type', "one of 'f32', 'f16', 'bf16', 'int8', 'binary'", type);
   }
 }
 

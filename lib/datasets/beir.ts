@@ -1,8 +1,7 @@
 /** Loader for BEIR-layout data sets: corpus.jsonl, queries.jsonl, qrels/<split>.tsv. */
-import * as fs from 'fs';
 import * as path from 'path';
 import { MaxsimError } from '../errors';
-import { dataDir } from './paths';
+import { checkPath, dataDir, readDataFile } from './paths';
 
 export interface BeirDocument { id: string; title: string; text: string }
 export interface BeirQuery { id: string; text: string }
@@ -17,7 +16,7 @@ export interface BeirDataset {
 
 function readJsonl<T>(file: string): T[] {
   const out: T[] = [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const lines = readDataFile(file, 'utf8').split('\n');
   lines.forEach((line, i) => {
     if (!line.trim()) return;
     try {
@@ -30,8 +29,9 @@ function readJsonl<T>(file: string): T[] {
 }
 
 export function readQrels(file: string): Qrels {
+  checkPath(file, 'file');
   const qrels: Qrels = new Map();
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const lines = readDataFile(file, 'utf8').split('\n');
   for (let i = 1; i < lines.length; i++) {  // first line is the header
     const parts = lines[i].trim().split('\t');
     if (parts.length < 3) continue;
@@ -45,6 +45,8 @@ export function readQrels(file: string): Qrels {
 
 /** Loads a BEIR folder (for example `<data>/scifact`). Only queries that have qrels are kept. */
 export function loadBeir(folder: string, split = 'test'): BeirDataset {
+  checkPath(folder, 'folder');
+  checkPath(split, 'split');
   const corpus = readJsonl<{ _id: string; title?: string; text?: string }>(path.join(folder, 'corpus.jsonl')).map((d) => ({
     id: String(d._id), title: d.title ?? '', text: d.text ?? '',
   }));

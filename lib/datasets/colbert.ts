@@ -1,8 +1,7 @@
 /** The real ColBERTv2 token embeddings of ../shared/data/colbert-nanofiqa (see its README). */
-import * as fs from 'fs';
 import * as path from 'path';
 import { Qrels } from './beir';
-import { dataDir } from './paths';
+import { dataDir, readDataFile } from './paths';
 import { MultiVectorSet } from './scifact_glove';
 
 export interface ColbertNanoFiqa {
@@ -12,20 +11,20 @@ export interface ColbertNanoFiqa {
 }
 
 function f32(file: string): Float32Array {
-  const b = fs.readFileSync(file);
+  const b = readDataFile(file);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 function offsets(file: string): Uint32Array {
-  const b = fs.readFileSync(file);
+  const b = readDataFile(file);
   return new Uint32Array(new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
 }
 
 export function loadColbertNanoFiqa(dir?: string): ColbertNanoFiqa {
   const d = path.join(dataDir(dir), 'colbert-nanofiqa');
-  const manifest = JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const manifest = JSON.parse(readDataFile(path.join(d, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   const docIds = (manifest.documents as { ids: string[] }).ids;
   const queryIds = (manifest.queries as { ids: string[] }).ids;
-  const rawQrels = JSON.parse(fs.readFileSync(path.join(d, 'qrels.json'), 'utf8')) as Record<string, string[] | Record<string, number>>;
+  const rawQrels = JSON.parse(readDataFile(path.join(d, 'qrels.json'), 'utf8')) as Record<string, string[] | Record<string, number>>;
   const qrels: Qrels = new Map();
   for (const [q, rel] of Object.entries(rawQrels)) {
     const m = new Map<string, number>();

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MaxsimError } from '../errors';
 import { cacheDir } from './paths';
+import { checkDim, checkFloat32 } from '../validate';
 
 export interface GloveVectors {
   words: string[];
@@ -74,6 +75,10 @@ export function loadGlove(): GloveVectors {
 
 /** Unit-normalises rows in place (zero rows stay zero). */
 export function normalizeRows(v: Float32Array, dim: number): Float32Array {
+  checkFloat32(v, 'v');
+  checkDim(dim);
+  if (v.length % dim !== 0)
+    throw new MaxsimError('ERR_DIMENSION_MISMATCH', `v length ${v.length} is not a multiple of dim ${dim}`);
   for (let r = 0; r < v.length / dim; r++) {
     let s = 0;
     for (let k = 0; k < dim; k++) s += v[r * dim + k] * v[r * dim + k];

@@ -6,6 +6,7 @@
  */
 import { BeirDataset, Qrels, loadSciFact } from './beir';
 import { loadGlove } from './glove';
+import { invalidParameter } from '../errors';
 
 export interface MultiVectorSet {
   dim: number;
@@ -25,11 +26,14 @@ export interface SciFactGlove {
 
 /** The tokenizer: lower-case runs of letters and digits (keeping inner hyphens and apostrophes). */
 export function words(text: string): string[] {
+  if (typeof text !== 'string') throw invalidParameter('text', 'a string', text);
   return text.toLowerCase().match(/[a-z0-9]+(?:['-][a-z0-9]+)*/g) ?? [];
 }
 
 /** Turns texts into a multi-vector set through the GloVe table. */
 export function embedTexts(texts: string[], ids: string[]): MultiVectorSet {
+  if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw invalidParameter('texts', 'an array of strings', texts);
+  if (!Array.isArray(ids) || ids.length !== texts.length) throw invalidParameter('ids', `an array of ${texts.length} ids (one per text)`, ids);
   const glove = loadGlove();
   const dim = glove.dim;
   const rows: number[][] = texts.map((t) => words(t).map((w) => glove.index.get(w)).filter((r): r is number => r !== undefined));

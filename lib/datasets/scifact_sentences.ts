@@ -8,6 +8,7 @@
  */
 import { loadSciFact } from './beir';
 import { MultiVectorSet, embedTexts, words } from './scifact_glove';
+import { invalidParameter } from '../errors';
 
 export interface SciFactSentencesOptions {
   /** Documents to build (default 100,000: about 20x SciFact's 5,183). */
@@ -28,6 +29,7 @@ export interface SciFactSentences {
 
 /** Sentence boundaries: ., ! or ? followed by space and an upper-case letter or digit. */
 export function splitSentences(text: string): string[] {
+  if (typeof text !== 'string') throw invalidParameter('text', 'a string', text);
   return text.split(/(?<=[.!?])\s+(?=[A-Z0-9])/).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 

@@ -1,8 +1,7 @@
 /** Readers for the TEXMEX .fvecs / .ivecs formats (per row: int32 d, then d values). */
-import * as fs from 'fs';
 import * as path from 'path';
 import { MaxsimError } from '../errors';
-import { dataDir } from './paths';
+import { checkPath, dataDir, readDataFile } from './paths';
 
 export interface VectorSet {
   data: Float32Array;
@@ -11,7 +10,8 @@ export interface VectorSet {
 }
 
 function readVecs(file: string): { buf: Buffer; dim: number; count: number } {
-  const buf = fs.readFileSync(file);
+  checkPath(file, 'file');
+  const buf = readDataFile(file);
   if (buf.length < 4) throw new MaxsimError('ERR_CORRUPT_FILE', `${file}: too short`);
   const dim = buf.readInt32LE(0);
   const rowBytes = 4 + dim * 4;

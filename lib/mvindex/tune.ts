@@ -7,6 +7,8 @@
  * first value that reaches the target: larger values only cost time.
  */
 import { CandidateSearchParams } from './candidate_options';
+import { invalidParameter } from '../errors';
+import { checkK } from '../validate';
 
 export interface TuneOptions {
   /** Mean recall@k against exact search to reach on the sample (default 0.95). */
@@ -38,8 +40,19 @@ export type BatchSearch = (params: CandidateSearchParams & { exact?: boolean }) 
 
 /** Mean over queries of |found ∩ truth| / min(k, |truth|). */
 export function recallAgainst(found: Array<{ ids: ArrayLike<number | string> }>, truth: Array<{ ids: ArrayLike<number | string> }>, k: number): number {
+  if (!Array.isArray(truth)) throw invalidParameter('truth', 'an array of search results', truth);
+  if (!Array.isArray(found) || found.length !== truth.length)
+    throw invalidParameter('found', `an array of ${truth.length} search results (one per truth entry)`, found);
+  checkK(k);
+  const idsOf = (r: unknown, name: string): ArrayLike<number | string> => {
+    const ids = r !== null && typeof r === 'object' ? (r as { ids?: unknown }).ids : undefined;
+    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids)) throw invalidParameter(`${name}.ids`, 'an array of ids', ids);
+    return ids as ArrayLike<number | string>;
+  };
   let sum = 0;
   for (let i = 0; i < truth.length; i++) {
+    idsOf(truth[i], `truth[${i}]`);
+    idsOf(found[i], `found[${i}]`);
     const t = new Set(Array.from(truth[i].ids).slice(0, k));
     if (t.size === 0) { sum += 1; continue; }
     let hit = 0;

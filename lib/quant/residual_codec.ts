@@ -159,6 +159,7 @@ function batchArgs(codec: ResidualCodec, query: Float32Array, codes: ResidualCod
 
 /** One query against one document (all of `codes`). */
 export function maxsimResidual(codec: ResidualCodec, query: Float32Array, codes: ResidualCodes, mode: ResidualMaxsimMode = 'tables'): number {
+  ResidualCodec.handle(codec);  // a wrong codec is refused before its methods are used
   const n = codec.checkCodes(codes).ids.length;
   return maxsimResidualBatch(codec, query, codes, Uint32Array.of(0, n), mode)[0];
 }
