@@ -102,4 +102,40 @@ test('maxsimResidual refuses something that is not a ResidualCodec before using 
     fails(() => m.maxsimResidual(bad, new Float32Array(4), { ids: new Uint32Array(0), residuals: new Uint8Array(0) }), 'ERR_INVALID_ARGUMENT', 'codec');
 });
 
+test('HnswIndex options must be objects: null or a number is ERR_INVALID_ARGUMENT, not a TypeError', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maxsim-opts-'));
+  try {
+    const h = new m.HnswIndex({ dim: 4, metric: 'l2' });
+    const v = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
+    h.add(v, Array.from({ length: 10 }, (_, i) => i));
+    const q = v.subarray(0, 4);
+    for (const bad of [null, 3, 'ef', [1]]) {
+      fails(() => h.search(q, 2, bad), 'ERR_INVALID_ARGUMENT', 'options');
+      fails(() => h.searchBatch(q, 2, bad), 'ERR_INVALID_ARGUMENT', 'options');
+      for (const p of [h.searchAsync(q, 2, bad), h.searchBatchAsync(q, 2, bad), h.addAsync(q, [99], bad)]) {
+        const e = await p.then(() => null, (err) => err);
+        assert.instance(e, m.MaxsimError);
+        assert.is(e.code, 'ERR_INVALID_ARGUMENT', e.message);
+      }
+    }
+    assert.is(h.search(q, 1, {}).ids[0], 0n);
+    const file = path.join(dir, 'h.hnsw');
+    h.save(file);
+    fails(() => m.HnswIndex.load(file, null), 'ERR_INVALID_ARGUMENT', 'options');
+    const e = await m.HnswIndex.loadAsync(file, 7).then(() => null, (err) => err);
+    assert.is(e && e.code, 'ERR_INVALID_ARGUMENT');
+    assert.is(m.HnswIndex.load(file).size, 10);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadSciFactSentences checks its options before building (documents: Infinity never ended)', () => {
+  fails(() => m.loadSciFactSentences(null), 'ERR_INVALID_ARGUMENT', 'options');
+  fails(() => m.loadSciFactSentences({ documents: Infinity }), 'ERR_INVALID_ARGUMENT', 'documents');
+  fails(() => m.loadSciFactSentences({ documents: 0 }), 'ERR_INVALID_ARGUMENT', 'documents');
+  fails(() => m.loadSciFactSentences({ minWords: -1 }), 'ERR_INVALID_ARGUMENT', 'minWords');
+  fails(() => m.loadSciFactSentences({ seed: 0.5 }), 'ERR_INVALID_ARGUMENT', 'seed');
+});
+
 test.run();

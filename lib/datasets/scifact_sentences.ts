@@ -9,6 +9,7 @@
 import { loadSciFact } from './beir';
 import { MultiVectorSet, embedTexts, words } from './scifact_glove';
 import { invalidParameter } from '../errors';
+import { checkOptions, optInt } from '../quant/common';
 
 export interface SciFactSentencesOptions {
   /** Documents to build (default 100,000: about 20x SciFact's 5,183). */
@@ -45,10 +46,12 @@ function mulberry32(seed: number): () => number {
 }
 
 export function loadSciFactSentences(options: SciFactSentencesOptions = {}): SciFactSentences {
-  const n = options.documents ?? 100000;
-  const minWords = options.minWords ?? 30;
-  const rand = mulberry32(options.seed ?? 1);
-  const dataset = loadSciFact(options.dir);
+  const o = checkOptions(options);
+  // documents: Infinity used to loop forever, growing the list until memory ran out.
+  const n = optInt(o, 'documents', 1, 10_000_000) ?? 100000;
+  const minWords = optInt(o, 'minWords', 1, 100_000) ?? 30;
+  const rand = mulberry32(optInt(o, 'seed', -(2 ** 31), 2 ** 32 - 1) ?? 1);
+  const dataset = loadSciFact(o.dir as string | undefined);
   const pool: string[] = [];
   for (const d of dataset.corpus) pool.push(...splitSentences(d.text));
   const lengths = pool.map((s) => words(s).length);
