@@ -3,23 +3,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as m from '../dist/index.js';
+import { fails } from './helpers/fails.mjs';
 
 const dim = 4;
 const q = new Float32Array([1, 0, 0, 0, 0, 1, 0, 0]);
 const docs = new Float32Array(5 * dim).fill(0.5);
 const offsets = new Uint32Array([0, 2, 5]);
-
-function fails(fn, code, mentions) {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, m.MaxsimError, `expected MaxsimError, got ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
-    assert.is(e.code, code, e.message);
-    if (mentions) assert.ok(e.message.includes(mentions), `message "${e.message}" should mention ${mentions}`);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
 
 async function rejects(p, code) {
   try {

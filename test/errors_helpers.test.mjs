@@ -7,18 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as m from '../dist/index.js';
-
-function fails(fn, code, mentions) {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, m.MaxsimError, `expected MaxsimError, got ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
-    assert.is(e.code, code, e.message);
-    if (mentions) assert.ok(e.message.includes(mentions), `message "${e.message}" should mention ${mentions}`);
-    return;
-  }
-  assert.unreachable(`expected ${code}`);
-}
+import { fails } from './helpers/fails.mjs';
 
 const qrels = new Map([['q1', new Map([['d1', 1], ['d2', 2]])], ['q2', new Map([['d3', 1]])]]);
 const results = new Map([['q1', ['d2', 'd1', 'd9']], ['q2', ['d8', 'd3']]]);
