@@ -2,6 +2,7 @@
 // table, on random shapes. Used to test the NEON kernels on arm64 (natively or under qemu) and
 // runnable on any machine:  scripts/check-kernels.sh [cross-compiler prefix]
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -169,6 +170,54 @@ int main() {
           ++cases;
         }
       }
+  }
+  // The float kernels' non-finite flag, in every table and tile shape: a NaN or an infinity
+  // in the document sets it; large finite dots (six of 1e38) must not, though their sum
+  // overflows; a score whose sum overflows (four query rows of 1e38) must. Every table
+  // (the scalar one included) answers alike.
+  {
+    std::vector<const KernelTable*> all = tables;
+    all.push_back(&ref);
+    for (const KernelTable* t : all)
+      for (int ty : {int(ElementType::F32), int(ElementType::F16), int(ElementType::BF16)})
+        for (uint32_t dim : {3u, 16u, 130u})
+          for (uint32_t nt : {1u, 6u, 30u}) {
+            const bool half = ty == int(ElementType::F16);
+            const float big = half ? 200.f : 1e19f;  // f16 cannot hold 1e19
+            auto encode = [&](const std::vector<float>& x) {
+              std::vector<uint16_t> h(x.size());
+              if (ty == int(ElementType::F16)) ref.f32ToF16(x.data(), h.data(), x.size());
+              if (ty == int(ElementType::BF16)) ref.f32ToBf16(x.data(), h.data(), x.size());
+              return h;
+            };
+            auto run = [&](const std::vector<float>& qv, uint32_t nq, const std::vector<float>& dv, bool* nf) {
+              const std::vector<uint16_t> h = encode(dv);
+              const void* doc = ty == int(ElementType::F32) ? static_cast<const void*>(dv.data()) : h.data();
+              PreparedQuery pq;
+              t->prepare[ty](qv.data(), nq, dim, pq);
+              *nf = false;
+              return t->score[ty](pq, doc, nullptr, nt, nf);
+            };
+            std::vector<float> d(size_t(nt) * dim, 0.f), q1(dim, 0.f), q4(size_t(4) * dim, 0.f);
+            for (uint32_t j = 0; j < nt; ++j) d[size_t(j) * dim] = big;
+            q1[0] = big;
+            for (uint32_t i = 0; i < 4; ++i) q4[size_t(i) * dim] = half ? 1e36f : big;
+            bool nf;
+            const float s = run(q1, 1, d, &nf);
+            const bool largeOk = half || (!nf && std::isfinite(s) && std::fabs(s / 1e38f - 1.f) < 0.02f);
+            expect(largeOk, "non-finite flag: large finite dots", t->name, dim, 1, nt, s, 1e38);
+            run(q4, 4, d, &nf);
+            expect(nf, "non-finite flag: overflowing sum", t->name, dim, 4, nt, 0, 0);
+            for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+              std::vector<float> db(size_t(nt) * dim, 0.25f);
+              db[size_t(nt - 1) * dim + dim - 1] = bad;  // the very last value; the query is zero there
+              std::vector<float> qz(dim, 0.5f);
+              qz[dim - 1] = 0.f;
+              run(qz, 1, db, &nf);
+              expect(nf, std::isnan(bad) ? "non-finite flag: NaN" : "non-finite flag: Inf", t->name, dim, 1, nt, 0, 0);
+            }
+            cases += 4;
+          }
   }
   std::printf("%d checks, %d failures\n", cases, failures);
   std::printf("%d passed, %d failed\n", cases - failures, failures);
