@@ -32,7 +32,7 @@ export {
 } from './hnsw';
 export {
   MultiVectorIndex, MultiVectorIndexOptions, MultiVectorStorage, MultiVectorIndexStats, SearchOptions, SearchFilter,
-  SearchResult, SearchDevice, LoadOptions, DocId, IdType, poolTokens, PoolTokensOptions,
+  SearchResult, SearchDevice, LoadOptions, AddOptions, DocId, IdType, poolTokens, PoolTokensOptions,
 } from './multi_vector_index';
 export { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions, TuneOptions, TuneResult, TuneTrial } from './multi_vector_index';
 export { recallAgainst } from './mvindex/tune';

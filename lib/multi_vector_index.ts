@@ -10,6 +10,7 @@ import { MaxsimError, awaitNative, callNative, invalidParameter } from './errors
 import { native } from './native';
 import { checkDim, checkFloat32, checkK, checkOffsets, checkQuery, checkUint32 } from './validate';
 import { NativeIndex, NativeIndexConstructor } from './mvindex/native_index';
+import { addDocuments, addOptions, checkDevice, documentsArgs, filterArgs, gpuIndex, idsArg, oneId, progressCounter, searchOptions } from './mvindex/args';
 import { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions, candidateNativeOptions, checkCandidateParams } from './mvindex/candidate_options';
 import { TuneOptions, TuneResult, tuneCandidates } from './mvindex/tune';
 
@@ -155,6 +156,11 @@ export interface MultiVectorIndexStats {
   };
 }
 
+export interface AddOptions {
+  /** Called on the main thread with (done, total) documents while an async add runs. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 export interface LoadOptions {
   /**
    * Map the file read-only instead of reading it: token arrays are scored in place in the
@@ -167,6 +173,7 @@ export interface LoadOptions {
 }
 
 const Native = (native as unknown as { MultiVectorIndex: NativeIndexConstructor }).MultiVectorIndex;
+const nativeLoadAsync = (native as unknown as { mvLoadAsync: (path: string, mmap: boolean) => Promise<unknown> }).mvLoadAsync;
 const handles = new WeakMap<object, NativeIndex>();
 const defaultDevices = new WeakMap<object, SearchDevice>();
 const deviceOf = (self: object): SearchDevice => defaultDevices.get(self) ?? 'cpu';
@@ -177,113 +184,18 @@ function handle(self: unknown): NativeIndex {
   return h;
 }
 
-/** ids -> what the addon takes: a Float64Array of integers or an array of strings. */
-function idsArg(ids: unknown, name: string, expectedKind: IdType | undefined): Float64Array | string[] {
-  let out: Float64Array | string[];
-  if (ids instanceof Float64Array) out = ids;
-  else if (ids instanceof Uint32Array || ids instanceof Int32Array || ids instanceof Uint16Array || ids instanceof Uint8Array)
-    out = Float64Array.from(ids);
-  else if (typeof BigUint64Array !== 'undefined' && ids instanceof BigUint64Array) {
-    out = new Float64Array(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      if (ids[i] > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidParameter(`${name}[${i}]`, 'an integer in [0, 2^53 - 1]', Number(ids[i]));
-      out[i] = Number(ids[i]);
-    }
-  } else if (Array.isArray(ids)) {
-    if (ids.length === 0) out = expectedKind === 'string' ? [] : new Float64Array(0);
-    else if (typeof ids[0] === 'string') {
-      ids.forEach((v, i) => { if (typeof v !== 'string') throw invalidParameter(`${name}[${i}]`, 'a string like the other ids', v); });
-      out = ids as string[];
-    } else {
-      const f = new Float64Array(ids.length);
-      ids.forEach((v, i) => { f[i] = v as number; });
-      out = f;
-    }
-  } else {
-    throw invalidParameter(name, 'an array of integers or strings (or an integer TypedArray)', ids);
-  }
-  if (out instanceof Float64Array) {
-    for (let i = 0; i < out.length; i++) {
-      const v = out[i];
-      if (!Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) {
-        const raw = Array.isArray(ids) ? ids[i] : v;
-        throw invalidParameter(`${name}[${i}]`, 'an integer in [0, 2^53 - 1] or a string', raw);
-      }
-    }
-  }
-  if (expectedKind !== undefined && out.length > 0) {
-    const kind: IdType = out instanceof Float64Array ? 'number' : 'string';
-    if (kind !== expectedKind) throw invalidParameter(name, `${expectedKind} ids (this index's id type)`, ids);
-  }
-  return out;
-}
-
-function oneId(id: unknown): DocId {
-  if (typeof id === 'string') return id;
-  if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= Number.MAX_SAFE_INTEGER) return id;
-  throw invalidParameter('id', 'an integer in [0, 2^53 - 1] or a string', id);
-}
-
-function filterArgs(filter: unknown, kind: IdType | undefined): [number, Float64Array | string[] | undefined] {
-  if (filter === undefined || filter === null) return [0, undefined];
-  if (Array.isArray(filter)) return [1, idsArg(filter, 'filter', kind)];
-  if (typeof filter === 'object') {
-    const f = filter as { allow?: unknown; deny?: unknown };
-    if (f.allow !== undefined && f.deny === undefined) return [1, idsArg(f.allow, 'filter.allow', kind)];
-    if (f.deny !== undefined && f.allow === undefined) return [2, idsArg(f.deny, 'filter.deny', kind)];
-  }
-  throw invalidParameter('filter', 'an array of ids, { allow: ids } or { deny: ids }', filter);
-}
-
-function gpuIndex(options: unknown): number {
-  if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { device }', options);
-  const d = (options as { device?: unknown }).device ?? 0;
-  if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 1024) throw invalidParameter('options.device', 'a CUDA device index (a non-negative integer)', d);
-  return d;
-}
-
-type NativeParams = CandidateSearchParams & { exact?: boolean; device?: SearchDevice };
-
-function checkDevice(d: unknown, name: string): SearchDevice {
-  if (d !== 'cpu' && d !== 'cuda') throw invalidParameter(name, "'cpu' or 'cuda'", d);
-  return d;
-}
-
-function searchOptions(opts: unknown, device: SearchDevice): { k: number; filter: unknown; params: NativeParams | undefined } {
-  if (opts === undefined) return { k: 10, filter: undefined, params: device === 'cuda' ? { device } : undefined };
-  if (typeof opts !== 'object' || opts === null) throw invalidParameter('options', 'an object { k, filter }', opts);
-  const o = opts as SearchOptions;
-  const params: NativeParams = checkCandidateParams(o);
-  if (o.exact !== undefined) {
-    if (typeof o.exact !== 'boolean') throw invalidParameter('exact', 'a boolean', o.exact);
-    params.exact = o.exact;
-  }
-  params.device = o.device === undefined ? device : checkDevice(o.device, 'device');
-  return { k: o.k === undefined ? 10 : checkK(o.k), filter: o.filter, params };
-}
-
-/** Documents as one flat buffer + offsets, or as an array of per-document Float32Arrays. */
-function documentsArgs(tokens: unknown, offsets: unknown, dim: number): { docs: Float32Array | Float32Array[]; offsets?: Uint32Array; count: number } {
-  if (Array.isArray(tokens)) {
-    if (offsets !== undefined) throw invalidParameter('offsets', 'omitted when documents are an array of Float32Array', offsets);
-    tokens.forEach((d, i) => {
-      if (!(d instanceof Float32Array)) throw invalidParameter(`documents[${i}]`, 'a Float32Array', d);
-      if (d.length % dim !== 0)
-        throw new MaxsimError('ERR_DIMENSION_MISMATCH', `documents[${i}] length ${d.length} is not a multiple of dim ${dim}`);
-    });
-    return { docs: tokens as Float32Array[], count: tokens.length };
-  }
-  const t = checkFloat32(tokens, 'tokens');
-  if (t.length % dim !== 0) throw new MaxsimError('ERR_DIMENSION_MISMATCH', `tokens length ${t.length} is not a multiple of dim ${dim}`);
-  const o = checkOffsets(offsets, t.length / dim);
-  return { docs: t, offsets: o, count: o.length - 1 };
-}
-
-function addDocuments(h: NativeIndex, dim: number, ids: unknown, tokens: unknown, offsets: unknown, upsert: boolean): void {
-  const d = documentsArgs(tokens, offsets, dim);
+/** addAsync / upsertAsync: checks everything on the main thread, then adds on the thread pool. */
+async function addAsyncImpl(self: MultiVectorIndex, ids: unknown, tokens: unknown, a: unknown, b: unknown, upsert: boolean): Promise<void> {
+  const h = handle(self);
+  // Offsets come only with a flat buffer; with an array of documents the options come third.
+  const [offsets, options] = Array.isArray(tokens) ? [undefined, a] : [a, b];
+  if (Array.isArray(tokens) && b !== undefined) throw invalidParameter('options', 'the third argument when documents are an array', b);
+  const d = documentsArgs(tokens, offsets, h.info().dim);
   const i = idsArg(ids, 'ids', h.info().idType);
   if (i.length !== d.count) throw invalidParameter('ids', `${d.count} ids (one per document)`, ids);
-  callNative(() => h.add(i, d.docs, d.offsets, upsert));
+  const progress = progressCounter(addOptions(options).onProgress, d.count);
+  await awaitNative(() => h.addAsync(i, d.docs, d.offsets, upsert, progress.native));
+  progress.finish();
 }
 
 export class MultiVectorIndex {
@@ -368,6 +280,18 @@ export class MultiVectorIndex {
     return ix;
   }
 
+  /** load() off the main thread: the file is read (or mapped) and checked on the thread pool. */
+  static async loadAsync(path: string, options: LoadOptions = {}): Promise<MultiVectorIndex> {
+    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
+    if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { mmap }', options);
+    const device = options.device === undefined ? 'cpu' : checkDevice(options.device, 'options.device');
+    const loaded = await awaitNative(() => nativeLoadAsync(path, options.mmap === true));
+    const h = callNative(() => new Native({ loaded }));
+    const ix = Object.create(MultiVectorIndex.prototype) as MultiVectorIndex;
+    ix.attach(h, device);
+    return ix;
+  }
+
   /** The id type ('number' or 'string'), or undefined before the first add when not set. */
   get idType(): IdType | undefined {
     return handle(this).info().idType;
@@ -406,6 +330,25 @@ export class MultiVectorIndex {
   }
 
   /**
+   * add() on the thread pool, off the main thread: `tokens` and `offsets` as for add(), then
+   * `{ onProgress(done, total) }`, called on the main thread with documents pooled and encoded
+   * (ending with total, total). Do not modify the inputs until the promise settles.
+   */
+  addAsync(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array, offsets: Uint32Array, options?: AddOptions): Promise<void>;
+  addAsync(ids: readonly DocId[] | ArrayLike<number>, tokens: readonly Float32Array[], options?: AddOptions): Promise<void>;
+  addAsync(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array | readonly Float32Array[], a?: unknown, b?: unknown): Promise<void> {
+    return addAsyncImpl(this, ids, tokens, a, b, false);
+  }
+
+  /** upsert() off the main thread; arguments as for addAsync(). */
+  upsertAsync(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array, offsets: Uint32Array, options?: AddOptions): Promise<void>;
+  upsertAsync(ids: readonly DocId[] | ArrayLike<number>, tokens: readonly Float32Array[], options?: AddOptions): Promise<void>;
+  upsertAsync(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array | readonly Float32Array[], a?: unknown, b?: unknown): Promise<void> {
+    return addAsyncImpl(this, ids, tokens, a, b, true);
+  }
+
+
+  /**
    * Deletes documents (tombstones; see compactThreshold). An unknown id gives ERR_UNKNOWN_ID
    * and deletes nothing. Returns how many documents were deleted.
    */
@@ -421,6 +364,12 @@ export class MultiVectorIndex {
     callNative(() => h.compact());
   }
 
+  /** compact() off the main thread. */
+  async compactAsync(): Promise<void> {
+    const h = handle(this);
+    await awaitNative(() => h.compactAsync());
+  }
+
   /**
    * Trains a compressed storage's codec on a sample of tokens ((rows × dim) f32). Element-wise
    * storage ('f32', 'f16', 'bf16', 'int8', 'binary') needs no training and ignores it.
@@ -431,6 +380,15 @@ export class MultiVectorIndex {
     if (s.length === 0 || s.length % this.dim !== 0)
       throw new MaxsimError('ERR_DIMENSION_MISMATCH', `sample length ${s.length} is not a positive multiple of dim ${this.dim}`);
     callNative(() => h.train(s));
+  }
+
+  /** train() off the main thread. Do not modify the sample until the promise settles. */
+  async trainAsync(sample: Float32Array): Promise<void> {
+    const h = handle(this);
+    const s = checkFloat32(sample, 'sample');
+    if (s.length === 0 || s.length % this.dim !== 0)
+      throw new MaxsimError('ERR_DIMENSION_MISMATCH', `sample length ${s.length} is not a positive multiple of dim ${this.dim}`);
+    await awaitNative(() => h.trainAsync(s));
   }
 
   has(id: DocId): boolean {
@@ -536,6 +494,13 @@ export class MultiVectorIndex {
     callNative(() => h.save(path));
   }
 
+  /** save() off the main thread (the same temporary file, fsync and rename). */
+  async saveAsync(path: string): Promise<void> {
+    const h = handle(this);
+    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
+    await awaitNative(() => h.saveAsync(path));
+  }
+
   stats(): MultiVectorIndexStats {
     const h = handle(this);
     return callNative(() => h.stats()) as MultiVectorIndexStats;
@@ -571,6 +536,13 @@ export class MultiVectorIndex {
     const h = handle(this);
     if (this.candidates === 'exact') throw invalidParameter('candidates', "'muvera' or 'plaid' for retrain()", 'exact');
     callNative(() => h.retrain());
+  }
+
+  /** retrain() off the main thread. */
+  async retrainAsync(): Promise<void> {
+    const h = handle(this);
+    if (this.candidates === 'exact') throw invalidParameter('candidates', "'muvera' or 'plaid' for retrain()", 'exact');
+    await awaitNative(() => h.retrainAsync());
   }
 
   /**

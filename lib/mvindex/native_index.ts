@@ -33,6 +33,12 @@ type Ids = Float64Array | string[];
 
 export interface NativeIndex {
   add(ids: Ids, docs: Float32Array | Float32Array[], offsets: Uint32Array | undefined, upsert: boolean): void;
+  addAsync(ids: Ids, docs: Float32Array | Float32Array[], offsets: Uint32Array | undefined, upsert: boolean,
+    onProgress: ((done: number, total: number) => void) | undefined): Promise<void>;
+  compactAsync(): Promise<void>;
+  trainAsync(sample: Float32Array): Promise<void>;
+  retrainAsync(): Promise<void>;
+  saveAsync(path: string): Promise<void>;
   delete(ids: Ids): number;
   compact(): void;
   train(sample: Float32Array): void;

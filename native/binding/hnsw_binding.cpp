@@ -78,68 +78,6 @@ Napi::Object searchResult(Napi::Env env, const uint64_t* ids, const float* score
   return r;
 }
 
-class AddWorker : public Napi::AsyncProgressWorker<size_t> {
- public:
-  AddWorker(Napi::Env env, const Napi::CallbackInfo& info, std::shared_ptr<HnswIndex> index, const float* v,
-            const uint64_t* ids, size_t n, bool upsert, Napi::Value onProgress, std::function<void(Napi::Env)> onDone)
-      : Napi::AsyncProgressWorker<size_t>(env, "maxsim.hnsw.add"), deferred_(Napi::Promise::Deferred::New(env)),
-        index_(std::move(index)), v_(v), ids_(ids), n_(n), upsert_(upsert), onDone_(std::move(onDone)) {
-    for (size_t i = 0; i < info.Length(); ++i)
-      if (info[i].IsObject()) keep_.push_back(Napi::Persistent(info[i]));
-    if (onProgress.IsFunction()) progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      std::function<void(size_t)> report;
-      if (!progress_.IsEmpty()) report = [&progress](size_t done) { progress.Send(&done, 1); };
-      if (upsert_) index_->upsert(v_, ids_, n_, report);
-      else index_->add(v_, ids_, n_, report);
-    } catch (const Error& e) {
-      code_ = e.code();
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      code_ = codes::kOutOfMemory;
-      SetError("out of memory");
-    } catch (const std::exception& e) {
-      code_ = codes::kInternal;
-      SetError(e.what());
-    }
-  }
-  // Runs on the main thread.
-  void OnProgress(const size_t* done, size_t count) override {
-    if (progress_.IsEmpty() || count == 0) return;
-    Napi::Env env = Env();
-    try {
-      progress_.Call({Napi::Number::New(env, double(*done)), Napi::Number::New(env, double(n_))});
-    } catch (const Napi::Error&) {
-      // A throwing progress callback must not take the insert down; the error is dropped.
-    }
-  }
-  void OnOK() override {
-    onDone_(Env());
-    deferred_.Resolve(Env().Undefined());
-  }
-  void OnError(const Napi::Error& e) override {
-    onDone_(Env());  // a failed batch may still have inserted part of itself
-    deferred_.Reject(makeError(Env(), code_.empty() ? codes::kInternal : code_, e.Message()).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::vector<Napi::Reference<Napi::Value>> keep_;
-  Napi::FunctionReference progress_;
-  std::shared_ptr<HnswIndex> index_;
-  const float* v_;
-  const uint64_t* ids_;
-  size_t n_;
-  bool upsert_;
-  std::function<void(Napi::Env)> onDone_;
-  std::string code_;
-};
-
 class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
  public:
   static Napi::Function define(Napi::Env env) {
@@ -267,7 +205,16 @@ class NativeHnsw : public Napi::ObjectWrap<NativeHnsw> {
       Batch b = batchArg(info, *idx);
       Napi::Value cb = info.Length() > 2 ? info[2] : info.Env().Undefined();
       if (!cb.IsUndefined() && !cb.IsFunction()) throwInvalid(info.Env(), "onProgress must be a function");
-      auto* w = new AddWorker(info.Env(), info, idx, b.v, b.ids, b.n, upsert, cb, reportLater(info));
+      const float* v = b.v;
+      const uint64_t* ids = b.ids;
+      const size_t n = b.n;
+      auto* w = new ProgressPromiseWorker(
+          info.Env(), info, cb, n,
+          [idx, v, ids, n, upsert](const ProgressPromiseWorker::Report& report) {
+            if (upsert) idx->upsert(v, ids, n, report);
+            else idx->add(v, ids, n, report);
+          },
+          [](Napi::Env env) -> Napi::Value { return env.Undefined(); }, reportLater(info));
       Napi::Promise p = w->promise();
       w->Queue();
       return p;

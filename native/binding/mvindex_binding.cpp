@@ -6,12 +6,14 @@
 // Ids cross the boundary as a Float64Array (integer ids, 0 .. 2^53-1) or an Array of strings.
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include "../core/error.h"
 #include "../core/finite.h"
 #include "../mvindex/multi_vector_index.h"
 #include "../mvindex/token_pooling.h"
+#include "mvindex_args.h"
 #include "napi_util.h"
 
 namespace maxsim::binding {
@@ -24,9 +26,9 @@ using mvindex::IdList;
 using mvindex::IndexOptions;
 using mvindex::MultiVectorIndex;
 using mvindex::SearchHits;
+using namespace mvargs;  // NOLINT: the argument converters are this file's vocabulary
 
 const napi_type_tag kIndexTag = {0x6d766978'4d617853ull, 0x9a3c5e7f'1b2d4c6bull};
-constexpr double kMaxSafeInteger = 9007199254740991.0;
 
 class IndexWrap : public Napi::ObjectWrap<IndexWrap> {
  public:
@@ -50,221 +52,54 @@ void reportMemory(const Napi::CallbackInfo& info) {
   unwrapTagged<IndexWrap>(info, kIndexTag, "MultiVectorIndex")->reportMemory(info.Env());
 }
 
-uint64_t numberId(Napi::Env env, double v, const char* name) {
-  if (!(v >= 0) || v > kMaxSafeInteger || std::floor(v) != v)
-    throwInvalid(env, std::string(name) + " must hold integers in [0, 2^53 - 1] or strings");
-  return static_cast<uint64_t>(v);
+// reportMemory for an async call: on the main thread once the work settles (the wrapper is
+// kept alive until then).
+std::function<void(Napi::Env)> reportLater(const Napi::CallbackInfo& info) {
+  unwrapTagged<IndexWrap>(info, kIndexTag, "MultiVectorIndex");
+  auto obj = std::make_shared<Napi::ObjectReference>(Napi::Persistent(info.This().As<Napi::Object>()));
+  return [obj](Napi::Env env) { Napi::ObjectWrap<IndexWrap>::Unwrap(obj->Value())->reportMemory(env); };
 }
 
-// A Float64Array of integer ids or an Array of strings.
-IdList idsArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  Napi::Env env = info.Env();
-  IdList ids;
-  if (info.Length() > i && info[i].IsTypedArray()) {
-    auto a = typedArrayArg<double>(info, i, napi_float64_array, name);
-    ids.kind = IdKind::Number;
-    ids.numbers.resize(a.length);
-    for (size_t k = 0; k < a.length; ++k) ids.numbers[k] = numberId(env, a.data[k], name);
-    return ids;
-  }
-  if (info.Length() > i && info[i].IsArray()) {
-    Napi::Array arr = info[i].As<Napi::Array>();
-    ids.kind = IdKind::String;
-    ids.strings.reserve(arr.Length());
-    for (uint32_t k = 0; k < arr.Length(); ++k) {
-      Napi::Value v = arr.Get(k);
-      if (!v.IsString()) throwInvalid(env, std::string(name) + " must be a Float64Array of integers or an array of strings");
-      ids.strings.push_back(v.As<Napi::String>().Utf8Value());
-    }
-    return ids;
-  }
-  throwInvalid(env, std::string(name) + " must be a Float64Array of integers or an array of strings");
-}
-
-// One id: a number or a string.
-IdList oneIdArg(const Napi::CallbackInfo& info, size_t i) {
-  IdList ids;
-  if (info.Length() > i && info[i].IsNumber()) {
-    ids.kind = IdKind::Number;
-    ids.numbers.push_back(numberId(info.Env(), info[i].As<Napi::Number>().DoubleValue(), "id"));
-  } else if (info.Length() > i && info[i].IsString()) {
-    ids.kind = IdKind::String;
-    ids.strings.push_back(info[i].As<Napi::String>().Utf8Value());
-  } else {
-    throwInvalid(info.Env(), "id must be an integer or a string");
-  }
-  return ids;
-}
-
-Napi::Value hitsToJs(Napi::Env env, const SearchHits& h) {
-  Napi::Object o = Napi::Object::New(env);
-  if (h.kind == IdKind::String) {
-    Napi::Array a = Napi::Array::New(env, h.strings.size());
-    for (size_t i = 0; i < h.strings.size(); ++i) a.Set(uint32_t(i), Napi::String::New(env, h.strings[i]));
-    o.Set("ids", a);
-  } else {
-    Napi::Float64Array a = Napi::Float64Array::New(env, h.numbers.size());
-    for (size_t i = 0; i < h.numbers.size(); ++i) a[i] = static_cast<double>(h.numbers[i]);
-    o.Set("ids", a);
-  }
-  Napi::Float32Array s = Napi::Float32Array::New(env, h.scores.size());
-  for (size_t i = 0; i < h.scores.size(); ++i) s[i] = h.scores[i];
-  o.Set("scores", s);
-  return o;
-}
-
-size_t kArg(const Napi::CallbackInfo& info, size_t i) {
-  const double k = numberArg(info, i, "k");
-  if (!(k >= 1) || std::floor(k) != k || k > 4294967295.0) throwInvalid(info.Env(), "k must be a positive integer");
-  return static_cast<size_t>(k);
-}
-
-// (mode 0 none / 1 allow / 2 deny, ids)
-Filter filterArg(const Napi::CallbackInfo& info, size_t i) {
-  Filter f;
-  const uint32_t mode = uint32Arg(info, i, "filter mode");
-  if (mode > 2) throwInvalid(info.Env(), "filter mode must be 0, 1 or 2");
-  f.mode = static_cast<Filter::Mode>(mode);
-  if (f.mode != Filter::Mode::None) f.ids = idsArg(info, i + 1, "filter");
-  return f;
-}
-
-struct QueryArg {
-  const float* data;
-  uint32_t nq;
-};
-
-QueryArg queryArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim) {
-  auto q = typedArrayArg<float>(info, i, napi_float32_array, "query");
-  if (q.length == 0) throwError(info.Env(), codes::kEmptyQuery, "query has no tokens");
-  if (q.length % dim != 0)
-    throwError(info.Env(), codes::kDimensionMismatch, "query length " + std::to_string(q.length) +
-                                                          " is not a multiple of dim " + std::to_string(dim));
-  if (q.length / dim > 0xffffffffu) throwInvalid(info.Env(), "query has too many tokens");
-  return {q.data, static_cast<uint32_t>(q.length / dim)};
-}
-
-struct BatchQueryArg {
-  const float* data;
-  const uint32_t* offsets;
-  size_t n;
-};
-
-BatchQueryArg batchQueryArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim) {
-  auto q = typedArrayArg<float>(info, i, napi_float32_array, "queries");
-  if (q.length % dim != 0)
-    throwError(info.Env(), codes::kDimensionMismatch, "queries length " + std::to_string(q.length) +
-                                                          " is not a multiple of dim " + std::to_string(dim));
-  auto o = typedArrayArg<uint32_t>(info, i + 1, napi_uint32_array, "queryOffsets");
-  checkOffsets(o.data, o.length, q.length / dim, "queryOffsets");
-  return {q.data, o.data, o.length - 1};
-}
-
-
-// A non-negative integer option of `o` (absent: keep *out).
-void uintOption(Napi::Env env, Napi::Object o, const char* key, const std::string& what, uint32_t* out) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return;
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= 0 && d <= 4294967295.0) || std::floor(d) != d) throwInvalid(env, what + "." + key + " must be a non-negative integer");
-  *out = static_cast<uint32_t>(d);
-}
-
-// candidates: 'exact' | 'muvera' | 'plaid', with optional muvera: {...} / plaid: {...} settings.
-void candidateOptionsArg(Napi::Env env, Napi::Object o, mvindex::CandidateOptions& c) {
-  Napi::Value kind = o.Get("candidates");
-  if (kind.IsUndefined()) return;
-  const std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
-  if (k == "exact") c.kind = mvindex::CandidateKind::Exact;
-  else if (k == "muvera") c.kind = mvindex::CandidateKind::Muvera;
-  else if (k == "plaid") c.kind = mvindex::CandidateKind::Plaid;
-  else throwInvalid(env, "candidates must be 'exact', 'muvera' or 'plaid'");
-  Napi::Value mv = o.Get("muvera");
-  if (!mv.IsUndefined()) {
-    if (!mv.IsObject()) throwInvalid(env, "muvera must be an object");
-    Napi::Object m = mv.As<Napi::Object>();
-    uintOption(env, m, "repetitions", "muvera", &c.repetitions);
-    uintOption(env, m, "simhashBits", "muvera", &c.simhashBits);
-    uintOption(env, m, "projectionDim", "muvera", &c.projectionDim);
-    uintOption(env, m, "finalDim", "muvera", &c.finalDim);
-    uintOption(env, m, "M", "muvera", &c.M);
-    uintOption(env, m, "efConstruction", "muvera", &c.efConstruction);
-    uintOption(env, m, "pqSubspaces", "muvera", &c.pqSubspaces);
-    uint32_t seed = static_cast<uint32_t>(c.seed);
-    uintOption(env, m, "seed", "muvera", &seed);
-    c.seed = seed;
-    Napi::Value st = m.Get("storage");
-    if (!st.IsUndefined()) {
-      const std::string s = st.IsString() ? st.As<Napi::String>().Utf8Value() : "";
-      if (s == "f32") c.hnswStorage = 0;
-      else if (s == "f16") c.hnswStorage = 1;
-      else if (s == "int8") c.hnswStorage = 2;
-      else if (s == "pq") c.hnswStorage = 3;
-      else throwInvalid(env, "muvera.storage must be 'f32', 'f16', 'int8' or 'pq'");
-    }
-  }
-  Napi::Value pv = o.Get("plaid");
-  if (!pv.IsUndefined()) {
-    if (!pv.IsObject()) throwInvalid(env, "plaid must be an object");
-    Napi::Object p = pv.As<Napi::Object>();
-    uintOption(env, p, "centroids", "plaid", &c.centroids);
-    Napi::Value d = p.Get("retrainDrift");
-    if (!d.IsUndefined()) {
-      if (!d.IsNumber()) throwInvalid(env, "plaid.retrainDrift must be a number");
-      c.retrainDrift = d.As<Napi::Number>().DoubleValue();
-    }
-  }
-}
-
-// { ef, numCandidates, ncells, ndocs, centroidScoreThreshold } (each optional).
-mvindex::CandidateParams candidateParamsArg(Napi::Env env, Napi::Object o) {
-  mvindex::CandidateParams p;
-  uintOption(env, o, "ef", "search options", &p.ef);
-  uintOption(env, o, "numCandidates", "search options", &p.numCandidates);
-  uintOption(env, o, "ncells", "search options", &p.ncells);
-  uintOption(env, o, "ndocs", "search options", &p.ndocs);
-  Napi::Value t = o.Get("centroidScoreThreshold");
-  if (!t.IsUndefined()) {
-    if (!t.IsNumber() || !std::isfinite(t.As<Napi::Number>().DoubleValue()))
-      throwInvalid(env, "centroidScoreThreshold must be a finite number");
-    p.centroidScoreThreshold = t.As<Napi::Number>().DoubleValue();
-  }
+// Queues a worker that changes nothing JS sees of the index's size; resolves to undefined.
+Napi::Value queueVoid(const Napi::CallbackInfo& info, std::function<void()> body) {
+  auto* w = new PromiseWorker(info.Env(), info, std::move(body), [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  Napi::Promise p = w->promise();
+  w->Queue();
   return p;
 }
 
-Napi::Object candidateParamsToJs(Napi::Env env, const mvindex::CandidateParams& p) {
-  Napi::Object r = Napi::Object::New(env);
-  if (p.ef) r.Set("ef", double(p.ef));
-  if (p.numCandidates) r.Set("numCandidates", double(p.numCandidates));
-  if (p.ncells) r.Set("ncells", double(p.ncells));
-  if (p.ndocs) r.Set("ndocs", double(p.ndocs));
-  if (!std::isnan(p.centroidScoreThreshold)) r.Set("centroidScoreThreshold", p.centroidScoreThreshold);
-  return r;
+// Queues a worker whose body mutates the index; the promise resolves to undefined.
+Napi::Value queueMutation(const Napi::CallbackInfo& info, std::function<void()> body) {
+  auto* w = new ProgressPromiseWorker(
+      info.Env(), info, info.Env().Undefined(), 0, [body = std::move(body)](const ProgressPromiseWorker::Report&) { body(); },
+      [](Napi::Env env) -> Napi::Value { return env.Undefined(); }, reportLater(info));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
 }
 
-// Optional search params object at argument i: { exact, ef, numCandidates, ... }.
-mvindex::SearchParams searchParamsArg(const Napi::CallbackInfo& info, size_t i) {
-  mvindex::SearchParams sp;
-  if (info.Length() <= i || info[i].IsUndefined()) return sp;
-  if (!info[i].IsObject()) throwInvalid(info.Env(), "search params must be an object");
-  Napi::Object o = info[i].As<Napi::Object>();
-  sp.exact = o.Get("exact").ToBoolean().Value();
-  Napi::Value dev = o.Get("device");
-  if (!dev.IsUndefined()) {
-    const std::string d = dev.IsString() ? dev.As<Napi::String>().Utf8Value() : "";
-    if (d != "cpu" && d != "cuda") throwInvalid(info.Env(), "device must be 'cpu' or 'cuda'");
-    sp.onDevice = d == "cuda";
-  }
-  sp.candidates = candidateParamsArg(info.Env(), o);
-  return sp;
-}
+// An index loaded off the main thread, handed to the constructor as { loaded } (tagged, so
+// no other External can pose as one; used once).
+const napi_type_tag kLoadedTag = {0x6d766978'4c6f6164ull, 0x2b7e1516'28aed2a6ull};
+struct LoadedIndex {
+  std::shared_ptr<MultiVectorIndex> index;
+};
+
 
 IndexWrap::IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWrap>(info) {
   guard(info, [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsObject()) throwInvalid(env, "options must be an object");
     Napi::Object o = info[0].As<Napi::Object>();
-    if (o.Has("load")) {
+    if (o.Has("loaded")) {
+      Napi::Value v = o.Get("loaded");
+      bool tagged = false;
+      if (v.IsExternal()) napi_check_object_type_tag(env, v, &kLoadedTag, &tagged);
+      if (!tagged) throwInvalid(env, "loaded must come from loadAsync");
+      LoadedIndex* l = v.As<Napi::External<LoadedIndex>>().Data();
+      if (!l || !l->index) throwInvalid(env, "this loaded index was already used");
+      index = std::move(l->index);
+    } else if (o.Has("load")) {
       if (!o.Get("load").IsString()) throwInvalid(env, "path must be a string");
       const bool mmap = o.Get("mmap").ToBoolean().Value();
       index = MultiVectorIndex::load(o.Get("load").As<Napi::String>().Utf8Value(), mmap);
@@ -323,41 +158,83 @@ IndexWrap::IndexWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexWra
 // add(ids, tokens: Float32Array | Float32Array[], offsets: Uint32Array | undefined, upsert)
 Napi::Value Add(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
     auto ix = self(info);
-    const uint32_t dim = ix->options().dim;
-    IdList ids = idsArg(info, 0, "ids");
-    DocumentBatch docs;
-    if (info.Length() > 1 && info[1].IsArray()) {
-      Napi::Array arr = info[1].As<Napi::Array>();
-      for (uint32_t d = 0; d < arr.Length(); ++d) {
-        Napi::Value v = arr.Get(d);
-        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-          throwInvalid(env, "documents[" + std::to_string(d) + "] must be a Float32Array");
-        Napi::Float32Array a = v.As<Napi::Float32Array>();
-        if (a.ElementLength() % dim != 0)
-          throwError(env, codes::kDimensionMismatch, "documents[" + std::to_string(d) + "] length " +
-                                                         std::to_string(a.ElementLength()) + " is not a multiple of dim " + std::to_string(dim));
-        if (a.ElementLength() / dim > 0xffffffffu) throwInvalid(env, "a document has too many tokens");
-        docs.rows.push_back(a.Data());
-        docs.counts.push_back(static_cast<uint32_t>(a.ElementLength() / dim));
-      }
-    } else {
-      auto t = typedArrayArg<float>(info, 1, napi_float32_array, "tokens");
-      if (t.length % dim != 0)
-        throwError(env, codes::kDimensionMismatch, "tokens length " + std::to_string(t.length) +
-                                                       " is not a multiple of dim " + std::to_string(dim));
-      auto off = typedArrayArg<uint32_t>(info, 2, napi_uint32_array, "offsets");
-      checkOffsets(off.data, off.length, t.length / dim, "offsets");
-      for (size_t d = 0; d + 1 < off.length; ++d) {
-        docs.rows.push_back(t.data + size_t(off.data[d]) * dim);
-        docs.counts.push_back(off.data[d + 1] - off.data[d]);
-      }
-    }
+    const IdList ids = idsArg(info, 0, "ids");
+    const DocumentBatch docs = documentsArg(info, 1, ix->options().dim);
     const bool upsert = info.Length() > 3 && info[3].ToBoolean().Value();
     ix->add(ids, docs, upsert);
     reportMemory(info);
-    return env.Undefined();
+    return info.Env().Undefined();
+  });
+}
+
+// addAsync(ids, tokens, offsets | undefined, upsert, onProgress | undefined): add() on the thread
+// pool; onProgress(done, total) in documents, on the main thread.
+Napi::Value AddAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    auto ids = std::make_shared<IdList>(idsArg(info, 0, "ids"));
+    auto docs = std::make_shared<DocumentBatch>(documentsArg(info, 1, ix->options().dim));
+    const bool upsert = info.Length() > 3 && info[3].ToBoolean().Value();
+    Napi::Value cb = info.Length() > 4 ? info[4] : info.Env().Undefined();
+    if (!cb.IsUndefined() && !cb.IsFunction()) throwInvalid(info.Env(), "onProgress must be a function");
+    auto* w = new ProgressPromiseWorker(
+        info.Env(), info, cb, docs->counts.size(),
+        [ix, ids, docs, upsert](const ProgressPromiseWorker::Report& report) { ix->add(*ids, *docs, upsert, report); },
+        [](Napi::Env env) -> Napi::Value { return env.Undefined(); }, reportLater(info));
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
+// compactAsync() / retrainAsync(): a no-argument mutation on the thread pool.
+template <void (MultiVectorIndex::*Method)()>
+Napi::Value MutationAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    return queueMutation(info, [ix] { ((*ix).*Method)(); });
+  });
+}
+
+Napi::Value TrainAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    auto s = typedArrayArg<float>(info, 0, napi_float32_array, "sample");
+    const size_t dim = ix->options().dim;
+    if (s.length % dim != 0) throwError(info.Env(), codes::kDimensionMismatch, "sample length is not a multiple of dim");
+    const float* rows = s.data;
+    const size_t n = s.length / dim;
+    return queueMutation(info, [ix, rows, n] { ix->train(rows, n); });
+  });
+}
+
+Napi::Value SaveAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    if (info.Length() < 1 || !info[0].IsString()) throwInvalid(info.Env(), "path must be a string");
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    return queueVoid(info, [ix, path] { ix->save(path); });
+  });
+}
+
+// mvLoadAsync(path, mmap) -> Promise<loaded handle> for new MultiVectorIndex({ loaded }).
+Napi::Value LoadAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsString()) throwInvalid(info.Env(), "path must be a string");
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    const bool mmap = info.Length() > 1 && info[1].ToBoolean().Value();
+    auto out = std::make_shared<std::shared_ptr<MultiVectorIndex>>();
+    auto* w = new PromiseWorker(
+        info.Env(), info, [path, mmap, out] { *out = MultiVectorIndex::load(path, mmap); },
+        [out](Napi::Env env) -> Napi::Value {
+          auto ext = Napi::External<LoadedIndex>::New(env, new LoadedIndex{std::move(*out)}, [](Napi::Env, LoadedIndex* l) { delete l; });
+          if (napi_type_tag_object(env, ext, &kLoadedTag) != napi_ok) throwError(env, codes::kInternal, "could not tag object");
+          return ext;
+        });
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
   });
 }
 
@@ -608,11 +485,7 @@ Napi::Value ToDeviceAsync(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
     auto ix = self(info);
     const int device = deviceArg(info);
-    auto* w = new PromiseWorker(
-        info.Env(), info, [ix, device] { ix->toDevice(device); }, [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
-    Napi::Promise p = w->promise();
-    w->Queue();
-    return p;
+    return queueVoid(info, [ix, device] { ix->toDevice(device); });
   });
 }
 
@@ -641,7 +514,8 @@ Napi::Function IndexWrap::define(Napi::Env env) {
       {"searchBatch", SearchBatch}, {"searchBatchAsync", SearchBatchAsync}, {"save", Save},
       {"stats", Stats}, {"info", Info}, {"setSearchDefaults", SetSearchDefaults}, {"retrain", Retrain},
       {"toDevice", ToDevice}, {"toDeviceAsync", ToDeviceAsync}, {"releaseDevice", ReleaseDevice},
-      {"deviceState", DeviceState},
+      {"deviceState", DeviceState}, {"addAsync", AddAsync}, {"compactAsync", MutationAsync<&MultiVectorIndex::compact>},
+      {"trainAsync", TrainAsync}, {"retrainAsync", MutationAsync<&MultiVectorIndex::retrain>}, {"saveAsync", SaveAsync},
   };
   // Plain functions on the prototype (a class template only takes primitives): each checks the
   // tag of `this` itself, which ObjectWrap's InstanceMethod would not.
@@ -656,6 +530,7 @@ Napi::Function IndexWrap::define(Napi::Env env) {
 void initMultiVectorIndex(Napi::Env env, Napi::Object exports) {
   exports.Set("MultiVectorIndex", IndexWrap::define(env));
   exports.Set("mvPoolTokens", Napi::Function::New(env, PoolTokens, "mvPoolTokens"));
+  exports.Set("mvLoadAsync", Napi::Function::New(env, LoadAsync, "mvLoadAsync"));
 }
 
 }  // namespace maxsim::binding

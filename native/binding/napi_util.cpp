@@ -85,26 +85,44 @@ TokenMatrix tokenMatrixArg(const Napi::CallbackInfo& info, size_t i, const char*
   return m;
 }
 
+namespace {
+
+// Runs a worker's body, turning what it throws into (code, message) for the main thread.
+// Returns false when it threw.
+bool runCatching(const std::function<void()>& body, std::string* code, std::string* message) {
+  try {
+    body();
+    return true;
+  } catch (const Error& e) {
+    *code = e.code();
+    *message = e.what();
+  } catch (const std::bad_alloc&) {
+    *code = codes::kOutOfMemory;
+    *message = "out of memory";
+  } catch (const std::exception& e) {
+    *code = codes::kInternal;
+    *message = e.what();
+  }
+  return false;
+}
+
+void keepObjects(const Napi::CallbackInfo& info, std::vector<Napi::Reference<Napi::Value>>& keep) {
+  for (size_t i = 0; i < info.Length(); ++i)
+    if (info[i].IsObject()) keep.push_back(Napi::Persistent(info[i]));
+}
+
+}  // namespace
+
 PromiseWorker::PromiseWorker(Napi::Env env, const Napi::CallbackInfo& info, Body body, Result result)
     : Napi::AsyncWorker(env, "maxsim"), deferred_(Napi::Promise::Deferred::New(env)), body_(std::move(body)),
       result_(std::move(result)) {
-  for (size_t i = 0; i < info.Length(); ++i)
-    if (info[i].IsObject()) keep_.push_back(Napi::Persistent(info[i]));
+  keepObjects(info, keep_);
 }
 
+
 void PromiseWorker::Execute() {
-  try {
-    body_();
-  } catch (const Error& e) {
-    code_ = e.code();
-    SetError(e.what());
-  } catch (const std::bad_alloc&) {
-    code_ = codes::kOutOfMemory;
-    SetError("out of memory");
-  } catch (const std::exception& e) {
-    code_ = codes::kInternal;
-    SetError(e.what());
-  }
+  std::string message;
+  if (!runCatching(body_, &code_, &message)) SetError(message);
 }
 
 void PromiseWorker::OnOK() {
@@ -119,6 +137,51 @@ void PromiseWorker::OnOK() {
 void PromiseWorker::OnError(const Napi::Error& e) {
   Napi::Error err = makeError(Env(), code_.empty() ? codes::kInternal : code_, e.Message());
   deferred_.Reject(err.Value());
+}
+
+ProgressPromiseWorker::ProgressPromiseWorker(Napi::Env env, const Napi::CallbackInfo& info, Napi::Value onProgress,
+                                             size_t total, Body body, Result result, Settle settle)
+    : Napi::AsyncProgressWorker<size_t>(env, "maxsim"), deferred_(Napi::Promise::Deferred::New(env)), total_(total),
+      body_(std::move(body)), result_(std::move(result)), settle_(std::move(settle)) {
+  keepObjects(info, keep_);
+  if (onProgress.IsFunction()) onProgress_ = Napi::Persistent(onProgress.As<Napi::Function>());
+}
+
+void ProgressPromiseWorker::Execute(const ExecutionProgress& progress) {
+  std::mutex sendMutex;  // reports may come from several pool threads at once
+  Report report;
+  if (!onProgress_.IsEmpty())
+    report = [&](size_t done) {
+      std::lock_guard<std::mutex> lock(sendMutex);
+      progress.Send(&done, 1);
+    };
+  std::string message;
+  if (!runCatching([&] { body_(report); }, &code_, &message)) SetError(message);
+}
+
+void ProgressPromiseWorker::OnProgress(const size_t* done, size_t count) {
+  if (onProgress_.IsEmpty() || count == 0) return;
+  Napi::Env env = Env();
+  try {
+    onProgress_.Call({Napi::Number::New(env, double(*done)), Napi::Number::New(env, double(total_))});
+  } catch (const Napi::Error&) {
+    // A throwing progress callback must not take the work down; its error is dropped.
+  }
+}
+
+void ProgressPromiseWorker::OnOK() {
+  Napi::Env env = Env();
+  if (settle_) settle_(env);
+  try {
+    deferred_.Resolve(result_(env));
+  } catch (const Napi::Error& e) {
+    deferred_.Reject(e.Value());
+  }
+}
+
+void ProgressPromiseWorker::OnError(const Napi::Error& e) {
+  if (settle_) settle_(Env());  // a failed call may still have changed part of what it works on
+  deferred_.Reject(makeError(Env(), code_.empty() ? codes::kInternal : code_, e.Message()).Value());
 }
 
 }  // namespace maxsim::binding

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,37 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::vector<Napi::Reference<Napi::Value>> keep_;
   Body body_;
   Result result_;
+  std::string code_;
+};
+
+// A promise worker whose body reports progress (a count of `total`) from any thread, several at
+// once included; the latest count reaches onProgress(done, total) on the main thread, never in
+// the worker threads. A throwing onProgress is ignored. `settle` (optional) runs on the main
+// thread before the promise resolves or rejects, whichever it does.
+class ProgressPromiseWorker : public Napi::AsyncProgressWorker<size_t> {
+ public:
+  using Report = std::function<void(size_t done)>;
+  using Body = std::function<void(const Report&)>;
+  using Result = std::function<Napi::Value(Napi::Env)>;
+  using Settle = std::function<void(Napi::Env)>;
+  ProgressPromiseWorker(Napi::Env env, const Napi::CallbackInfo& info, Napi::Value onProgress, size_t total, Body body,
+                        Result result, Settle settle = {});
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override;
+  void OnProgress(const size_t* done, size_t count) override;
+  void OnOK() override;
+  void OnError(const Napi::Error& e) override;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::Reference<Napi::Value>> keep_;
+  Napi::FunctionReference onProgress_;
+  size_t total_;
+  Body body_;
+  Result result_;
+  Settle settle_;
   std::string code_;
 };
 

@@ -1,6 +1,7 @@
 #include "multi_vector_index.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <mutex>
@@ -44,7 +45,7 @@ void MultiVectorIndex::requireWritable() const {
   if (readOnly_) throw Error(codes::kInvalidArgument, "this index was loaded with { mmap: true } and is read-only");
 }
 
-void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool upsert) {
+void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool upsert, const AddProgress& progress) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   requireWritable();
   const size_t n = ids.size();
@@ -88,6 +89,15 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
   // A compressed store trains its codec on the first batch, pooled as it will be stored: the
   // batch is pooled once, in parallel, into the training sample, and later encoded from it.
   const bool fromSample = !store_->trained();
+  // Progress counts documents through the pass that pools them: the training pass when there
+  // is one (encoding from its sample is cheap), else the encoding pass.
+  std::atomic<size_t> processed{0};
+  const size_t reportEvery = std::max<size_t>(1, n / 100);
+  const auto documentDone = [&]() {
+    if (!progress) return;
+    const size_t d = processed.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (d % reportEvery == 0 || d == n) progress(d);
+  };
   std::vector<float> sample;
   std::vector<size_t> sampleAt;  // first row of each document in `sample`
   if (fromSample) {
@@ -104,6 +114,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
           src = pooled.data();
         }
         std::memcpy(sample.data() + sampleAt[d] * dim, src, (sampleAt[d + 1] - sampleAt[d]) * dim * sizeof(float));
+        documentDone();
       }
       trimScratch(pooled);
     });
@@ -148,6 +159,7 @@ void MultiVectorIndex::add(const IdList& ids, const DocumentBatch& docs, bool up
           }
           newBounds[d] = sketch_->encode(newBounds[d].range, src);
         }
+        if (!fromSample) documentDone();
       }
       trimScratch(pooled);
       trimScratch(stored);

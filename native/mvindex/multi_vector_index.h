@@ -8,6 +8,7 @@
 // Concurrency: searches (sync or on a worker) share a reader lock; add, delete, compact and
 // train take the writer lock, so a mutation waits for running searches and never races them.
 #pragma once
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -86,9 +87,12 @@ class MultiVectorIndex {
   bool readOnly() const { return readOnly_; }
   IdKind idKind() const;
 
+  // Called with how many of the batch's documents have been pooled and encoded, from the
+  // threads that do it (several at once): it must be thread-safe. About a hundred calls a batch.
+  using AddProgress = std::function<void(size_t done)>;
   // Adds documents. Without upsert an id already present (or repeated in the batch) gives
   // ERR_DUPLICATE_ID; with upsert it replaces the stored document. All-or-nothing.
-  void add(const IdList& ids, const DocumentBatch& docs, bool upsert);
+  void add(const IdList& ids, const DocumentBatch& docs, bool upsert, const AddProgress& progress = {});
   // Deletes documents; an unknown id gives ERR_UNKNOWN_ID and deletes nothing. Returns the count.
   size_t remove(const IdList& ids);
   void compact();
