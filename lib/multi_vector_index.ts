@@ -358,6 +358,13 @@ export class MultiVectorIndex {
     return callNative(() => h.delete(i));
   }
 
+  /** delete() off the main thread (a delete that passes compactThreshold compacts the store). */
+  async deleteAsync(ids: readonly DocId[] | ArrayLike<number>): Promise<number> {
+    const h = handle(this);
+    const i = idsArg(ids, 'ids', h.info().idType);
+    return awaitNative(() => h.deleteAsync(i));
+  }
+
   /** Drops tombstoned documents now, rebuilding the token store without re-encoding. */
   compact(): void {
     const h = handle(this);

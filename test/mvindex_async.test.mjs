@@ -1,7 +1,7 @@
 // MultiVectorIndex's async mutations and persistence: addAsync / upsertAsync (with progress),
-// compactAsync, trainAsync, retrainAsync, saveAsync and MultiVectorIndex.loadAsync give exactly
-// what their synchronous versions give, run off the main thread, and refuse bad input with the
-// same typed errors (as rejected promises).
+// deleteAsync, compactAsync, trainAsync, retrainAsync, saveAsync and MultiVectorIndex.loadAsync
+// give exactly what their synchronous versions give, run off the main thread, and refuse bad
+// input with the same typed errors (as rejected promises).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'fs';
@@ -145,7 +145,7 @@ test('saveAsync + loadAsync round-trip (string ids, mmap), and loadAsync rejects
   await rejectsWith(() => MultiVectorIndex.loadAsync(file('round.mvix'), null), 'ERR_INVALID_ARGUMENT');
 });
 
-test('compactAsync, trainAsync and retrainAsync equal their sync versions', async () => {
+test('deleteAsync, compactAsync, trainAsync and retrainAsync equal their sync versions', async () => {
   const docs = randomDocs(71, 300, dim, 1, 16);
   const ids = docs.map((_, i) => i);
   const queries = randomDocs(72, 3, dim, 2, 5);
@@ -154,13 +154,21 @@ test('compactAsync, trainAsync and retrainAsync equal their sync versions', asyn
     const ix = new MultiVectorIndex({ dim, storage: 'pq', candidates: 'plaid', compactThreshold: 1 });
     if (asyncOps) await ix.trainAsync(sample); else ix.train(sample);
     ix.add(ids, docs);
-    ix.delete(ids.filter((i) => i % 3 === 0));
+    const gone = ids.filter((i) => i % 3 === 0);
+    assert.is(asyncOps ? await ix.deleteAsync(gone) : ix.delete(gone), gone.length);
+    if (asyncOps) await rejectsWith(() => ix.deleteAsync([gone[0]]), 'ERR_UNKNOWN_ID');
     if (asyncOps) await ix.compactAsync(); else ix.compact();
     assert.is(ix.stats().deletedDocuments, 0);
     if (asyncOps) await ix.retrainAsync(); else ix.retrain();
     return snapshot(ix, queries);
   };
   assert.equal(await build(true), await build(false));
+  // A delete past compactThreshold compacts on the worker, as the sync delete does.
+  const small = new MultiVectorIndex({ dim, compactThreshold: 0.1 });
+  small.add(ids, docs);
+  assert.is(await small.deleteAsync(ids.slice(0, 100)), 100);
+  assert.is(small.stats().deletedDocuments, 0);
+  assert.is(small.size, 200);
 });
 
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));

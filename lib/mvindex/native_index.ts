@@ -35,6 +35,7 @@ export interface NativeIndex {
   add(ids: Ids, docs: Float32Array | Float32Array[], offsets: Uint32Array | undefined, upsert: boolean): void;
   addAsync(ids: Ids, docs: Float32Array | Float32Array[], offsets: Uint32Array | undefined, upsert: boolean,
     onProgress: ((done: number, total: number) => void) | undefined): Promise<void>;
+  deleteAsync(ids: Ids): Promise<number>;
   compactAsync(): Promise<void>;
   trainAsync(sample: Float32Array): Promise<void>;
   retrainAsync(): Promise<void>;

@@ -247,6 +247,23 @@ Napi::Value Delete(const Napi::CallbackInfo& info) {
   });
 }
 
+// deleteAsync(ids): a delete can pass compactThreshold and compact the store, so it has an
+// off-thread form too.
+Napi::Value DeleteAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto ix = self(info);
+    auto ids = std::make_shared<IdList>(idsArg(info, 0, "ids"));
+    auto removed = std::make_shared<size_t>(0);
+    auto* w = new ProgressPromiseWorker(
+        info.Env(), info, info.Env().Undefined(), 0,
+        [ix, ids, removed](const ProgressPromiseWorker::Report&) { *removed = ix->remove(*ids); },
+        [removed](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, double(*removed)); }, reportLater(info));
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  });
+}
+
 Napi::Value Compact(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
     self(info)->compact();
@@ -514,7 +531,7 @@ Napi::Function IndexWrap::define(Napi::Env env) {
       {"searchBatch", SearchBatch}, {"searchBatchAsync", SearchBatchAsync}, {"save", Save},
       {"stats", Stats}, {"info", Info}, {"setSearchDefaults", SetSearchDefaults}, {"retrain", Retrain},
       {"toDevice", ToDevice}, {"toDeviceAsync", ToDeviceAsync}, {"releaseDevice", ReleaseDevice},
-      {"deviceState", DeviceState}, {"addAsync", AddAsync}, {"compactAsync", MutationAsync<&MultiVectorIndex::compact>},
+      {"deviceState", DeviceState}, {"addAsync", AddAsync}, {"deleteAsync", DeleteAsync}, {"compactAsync", MutationAsync<&MultiVectorIndex::compact>},
       {"trainAsync", TrainAsync}, {"retrainAsync", MutationAsync<&MultiVectorIndex::retrain>}, {"saveAsync", SaveAsync},
   };
   // Plain functions on the prototype (a class template only takes primitives): each checks the
