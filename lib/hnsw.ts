@@ -11,7 +11,7 @@
  */
 import { MaxsimError, awaitNative, invalidParameter, toMaxsimError } from './errors';
 import { native } from './native';
-import { checkDim, checkPositiveInt } from './validate';
+import { checkDim, checkFunction, checkOptions, checkPositiveInt } from './validate';
 
 export type HnswMetric = 'l2' | 'ip' | 'cosine';
 export type HnswStorage = 'f32' | 'f16' | 'int8' | 'pq';
@@ -158,14 +158,6 @@ function filterArgs(filter: unknown): [number, BigUint64Array | undefined] {
   return [1, toIdArray(filter, 'filter')];
 }
 
-// An options argument: undefined means the defaults; anything but a plain object is refused
-// (null used to throw a TypeError from inside, or pass silently as the defaults).
-function checkOptionsObject<T>(o: T | undefined, keys: string): T | Record<string, never> {
-  if (o === undefined) return {};
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalidParameter('options', `an object { ${keys} }`, o);
-  return o;
-}
-
 function checkEf(ef: unknown, name = 'ef'): number {
   if (ef === undefined) return 0;
   return checkPositiveInt(ef, name, 100000);
@@ -236,14 +228,14 @@ export class HnswIndex {
   /** Loads a file written by save(). With { mmap: true } vectors and links are served from a read-only memory map. */
   static load(path: string, options: { mmap?: boolean } = {}): HnswIndex {
     if (typeof path !== 'string') throw invalidParameter('path', 'a string', path);
-    const o = checkOptionsObject(options, 'mmap');
+    const o = checkOptions(options, 'options', 'mmap');
     const loaded = wrap(() => nativeLoad(path, !!o.mmap));
     return new HnswIndex(undefined as unknown as HnswOptions, loaded);
   }
 
   static async loadAsync(path: string, options: { mmap?: boolean } = {}): Promise<HnswIndex> {
     if (typeof path !== 'string') throw invalidParameter('path', 'a string', path);
-    const o = checkOptionsObject(options, 'mmap');
+    const o = checkOptions(options, 'options', 'mmap');
     const loaded = await awaitNative(() => nativeLoadAsync(path, !!o.mmap));
     return new HnswIndex(undefined as unknown as HnswOptions, loaded);
   }
@@ -346,7 +338,7 @@ export class HnswIndex {
     try {
       if (options === undefined) n = h.searchInto(query, k, 0, 0, undefined, out.ids, out.scores);
       else {
-        const o = checkOptionsObject(options, 'ef, filter');
+        const o = checkOptions(options, 'options', 'ef, filter');
         const [mode, ids] = filterArgs(o.filter);
         n = h.searchInto(query, k, checkEf(o.ef), mode, ids, out.ids, out.scores);
       }
@@ -362,7 +354,7 @@ export class HnswIndex {
     if (!(query instanceof Float32Array)) return Promise.reject(invalidParameter('query', 'a Float32Array', query));
     try {
       checkK(k);
-      const o = checkOptionsObject(options, 'ef, filter');
+      const o = checkOptions(options, 'options', 'ef, filter');
       const [mode, ids] = filterArgs(o.filter);
       return awaitNative(() => h.searchAsync(query, k, checkEf(o.ef), mode, ids));
     } catch (e) {
@@ -375,7 +367,7 @@ export class HnswIndex {
     const h = handle(this);
     const q = this.rows(queries, 'queries');
     checkK(k);
-    const o = checkOptionsObject(options, 'ef, filter');
+    const o = checkOptions(options, 'options', 'ef, filter');
     const [mode, ids] = filterArgs(o.filter);
     const ef = checkEf(o.ef);
     return splitBatch(wrap(() => h.searchBatch(q, k, ef, mode, ids)), k);
@@ -385,7 +377,7 @@ export class HnswIndex {
     const h = handle(this);
     const q = this.rows(queries, 'queries');
     checkK(k);
-    const o = checkOptionsObject(options, 'ef, filter');
+    const o = checkOptions(options, 'options', 'ef, filter');
     const [mode, ids] = filterArgs(o.filter);
     const ef = checkEf(o.ef);
     return splitBatch(await awaitNative(() => h.searchBatchAsync(q, k, ef, mode, ids)), k);
@@ -444,8 +436,7 @@ export class HnswIndex {
     try {
       const h = handle(this);
       const [v, i] = this.batch(vectors, ids);
-      const cb = checkOptionsObject(options, 'onProgress').onProgress;
-      if (cb !== undefined && typeof cb !== 'function') throw invalidParameter('onProgress', 'a function', cb);
+      const cb = checkFunction<(done: number, total: number) => void>(checkOptions(options, 'options', 'onProgress').onProgress, 'onProgress');
       return awaitNative(() => (upsert ? h.upsertAsync(v, i, cb) : h.addAsync(v, i, cb)));
     } catch (e) {
       return Promise.reject(toMaxsimError(e));

@@ -10,7 +10,8 @@ import { MaxsimError, awaitNative, callNative, invalidParameter } from './errors
 import { native } from './native';
 import { checkDim, checkFloat32, checkK, checkOffsets, checkQuery, checkUint32 } from './validate';
 import { NativeIndex, NativeIndexConstructor } from './mvindex/native_index';
-import { addDocuments, addOptions, checkDevice, documentsArgs, filterArgs, gpuIndex, idsArg, oneId, progressCounter, searchOptions } from './mvindex/args';
+import { addDocuments, addOptions, checkDevice, documentsArgs, filterArgs, gpuIndex, idsArg, loadArgs, oneId, searchOptions } from './mvindex/args';
+import { progressGate } from './progress';
 import { CandidateSearchParams, CandidateStrategy, MuveraOptions, PlaidOptions, candidateNativeOptions, checkCandidateParams } from './mvindex/candidate_options';
 import { TuneOptions, TuneResult, tuneCandidates } from './mvindex/tune';
 
@@ -190,11 +191,13 @@ async function addAsyncImpl(self: MultiVectorIndex, ids: unknown, tokens: unknow
   // Offsets come only with a flat buffer; with an array of documents the options come third.
   const [offsets, options] = Array.isArray(tokens) ? [undefined, a] : [a, b];
   if (Array.isArray(tokens) && b !== undefined) throw invalidParameter('options', 'the third argument when documents are an array', b);
-  const d = documentsArgs(tokens, offsets, h.info().dim);
+  const d = documentsArgs(tokens, offsets, self.dim);
   const i = idsArg(ids, 'ids', h.info().idType);
   if (i.length !== d.count) throw invalidParameter('ids', `${d.count} ids (one per document)`, ids);
-  const progress = progressCounter(addOptions(options).onProgress, d.count);
-  await awaitNative(() => h.addAsync(i, d.docs, d.offsets, upsert, progress.native));
+  // Counts, never decreasing, ending with exactly one (total, total).
+  const progress = progressGate(addOptions(options).onProgress, d.count, d.count);
+  const native = progress.native;
+  await awaitNative(() => h.addAsync(i, d.docs, d.offsets, upsert, native && ((done: number) => native(done, d.count))));
   progress.finish();
 }
 
@@ -271,22 +274,18 @@ export class MultiVectorIndex {
 
   /** Loads a saved index. With { mmap: true } the tokens stay in the mapped file (read-only index). */
   static load(path: string, options: LoadOptions = {}): MultiVectorIndex {
-    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
-    if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { mmap }', options);
-    const device = options.device === undefined ? 'cpu' : checkDevice(options.device, 'options.device');
-    const h = callNative(() => new Native({ load: path, mmap: options.mmap === true }));
-    const ix = Object.create(MultiVectorIndex.prototype) as MultiVectorIndex;
-    ix.attach(h, device);
-    return ix;
+    const { device, mmap } = loadArgs(path, options);
+    return MultiVectorIndex.wrap(callNative(() => new Native({ load: path, mmap })), device);
   }
 
   /** load() off the main thread: the file is read (or mapped) and checked on the thread pool. */
   static async loadAsync(path: string, options: LoadOptions = {}): Promise<MultiVectorIndex> {
-    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
-    if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { mmap }', options);
-    const device = options.device === undefined ? 'cpu' : checkDevice(options.device, 'options.device');
-    const loaded = await awaitNative(() => nativeLoadAsync(path, options.mmap === true));
-    const h = callNative(() => new Native({ loaded }));
+    const { device, mmap } = loadArgs(path, options);
+    const loaded = await awaitNative(() => nativeLoadAsync(path, mmap));
+    return MultiVectorIndex.wrap(callNative(() => new Native({ loaded })), device);
+  }
+
+  private static wrap(h: NativeIndex, device: SearchDevice): MultiVectorIndex {
     const ix = Object.create(MultiVectorIndex.prototype) as MultiVectorIndex;
     ix.attach(h, device);
     return ix;
@@ -346,7 +345,6 @@ export class MultiVectorIndex {
   upsertAsync(ids: readonly DocId[] | ArrayLike<number>, tokens: Float32Array | readonly Float32Array[], a?: unknown, b?: unknown): Promise<void> {
     return addAsyncImpl(this, ids, tokens, a, b, true);
   }
-
 
   /**
    * Deletes documents (tombstones; see compactThreshold). An unknown id gives ERR_UNKNOWN_ID

@@ -51,3 +51,27 @@ export function checkK(k: unknown, name = 'k'): number {
     throw invalidParameter(name, 'a positive integer', k);
   return k;
 }
+
+/** A file or folder argument: a non-empty string (a number would be read by fs as a descriptor). */
+export function checkPath(v: unknown, name = 'path'): string {
+  if (typeof v !== 'string' || v.length === 0 || v.includes('\0')) throw invalidParameter(name, 'a non-empty string', v);
+  return v;
+}
+
+/**
+ * An options argument: undefined means the defaults; null, arrays, TypedArrays and primitives
+ * are refused, naming the keys it takes when given.
+ */
+export function checkOptions(o: unknown, name = 'options', keys?: string): Record<string, unknown> {
+  if (o === undefined) return {};
+  if (o === null || typeof o !== 'object' || Array.isArray(o) || ArrayBuffer.isView(o))
+    throw invalidParameter(name, keys ? `an object { ${keys} }` : 'an object', o);
+  return o as Record<string, unknown>;
+}
+
+/** An optional callback argument. */
+export function checkFunction<F extends (...args: never[]) => unknown>(v: unknown, name: string): F | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'function') throw invalidParameter(name, 'a function', v);
+  return v as F;
+}

@@ -7,6 +7,8 @@ import * as assert from 'uvu/assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { MultiVectorIndex, MaxsimError } from '../dist/index.js';
 import { randomDocs, expectCode } from './mvindex_helpers.mjs';
 
@@ -82,6 +84,24 @@ test('addAsync leaves the event loop free while it pools and encodes', async () 
   await p;
   assert.ok(immediateRan, 'a setImmediate queued before the add did not run until it finished');
   assert.is(ix.size, 3000);
+});
+
+test('addAsync keeps each document array alive, even when the caller empties the array of them', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const docs = randomDocs(45, 2000, dim, 1, 30);
+  const copies = docs.map((d) => Float32Array.from(d));
+  const ids = docs.map((_, i) => i);
+  const ix = new MultiVectorIndex({ dim, poolFactor: 2 });
+  const p = ix.addAsync(ids, docs);
+  docs.fill(null);  // the only references to the document arrays were here (and in the add)
+  for (let i = 0; i < 5; i++) { gc(); new Float32Array(1 << 20).fill(7); }
+  await p;
+  const want = new MultiVectorIndex({ dim, poolFactor: 2 });
+  want.add(ids, copies);
+  for (const id of [0, 1, 999, 1999]) assert.equal(Array.from(ix.get(id)), Array.from(want.get(id)), `document ${id}`);
+  const q = randomDocs(46, 1, dim, 4, 4)[0];
+  assert.equal(ix.search(q, { k: 10 }), want.search(q, { k: 10 }));
 });
 
 test('async mutations refuse bad input as the sync ones do, and change nothing', async () => {

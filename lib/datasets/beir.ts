@@ -1,7 +1,8 @@
 /** Loader for BEIR-layout data sets: corpus.jsonl, queries.jsonl, qrels/<split>.tsv. */
 import * as path from 'path';
 import { MaxsimError } from '../errors';
-import { checkPath, dataDir, readDataFile } from './paths';
+import { dataDir, readDataFile } from './paths';
+import { checkPath } from '../validate';
 
 export interface BeirDocument { id: string; title: string; text: string }
 export interface BeirQuery { id: string; text: string }

@@ -1,7 +1,8 @@
 /** Where the evaluation data and derived caches live. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { MaxsimError, invalidParameter } from '../errors';
+import { MaxsimError } from '../errors';
+import { checkPath } from '../validate';
 
 /** The real-data folder: MAXSIM_DATA_DIR, else ../shared/data beside the package root. */
 export function dataDir(override?: string): string {
@@ -17,12 +18,6 @@ export function cacheDir(): string {
   const dir = process.env.MAXSIM_CACHE_DIR ?? path.resolve(__dirname, '..', '..', '.cache');
   fs.mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-/** A file or folder argument: a non-empty string (a number would be read as a file descriptor). */
-export function checkPath(v: unknown, name: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.includes('\0')) throw invalidParameter(name, 'a non-empty path string', v);
-  return v;
 }
 
 /** fs.readFileSync whose failures (missing file, a folder, no permission) are ERR_IO naming the file. */

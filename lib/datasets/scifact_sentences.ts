@@ -9,7 +9,8 @@
 import { loadSciFact } from './beir';
 import { MultiVectorSet, embedTexts, words } from './scifact_glove';
 import { invalidParameter } from '../errors';
-import { checkOptions, optInt } from '../quant/common';
+import { optInt } from '../quant/common';
+import { checkOptions } from '../validate';
 
 export interface SciFactSentencesOptions {
   /** Documents to build (default 100,000: about 20x SciFact's 5,183). */

@@ -1,7 +1,8 @@
 /** Readers for the TEXMEX .fvecs / .ivecs formats (per row: int32 d, then d values). */
 import * as path from 'path';
 import { MaxsimError } from '../errors';
-import { checkPath, dataDir, readDataFile } from './paths';
+import { dataDir, readDataFile } from './paths';
+import { checkPath } from '../validate';
 
 export interface VectorSet {
   data: Float32Array;

@@ -4,8 +4,8 @@
  * MaxsimError naming the argument.
  */
 import { MaxsimError, callNative, invalidParameter } from '../errors';
-import { checkFloat32, checkK, checkOffsets } from '../validate';
-import type { DocId, IdType, SearchDevice, SearchOptions } from '../multi_vector_index';
+import { checkFloat32, checkFunction, checkK, checkOffsets, checkOptions } from '../validate';
+import type { DocId, IdType, LoadOptions, SearchDevice, SearchOptions } from '../multi_vector_index';
 import { CandidateSearchParams, checkCandidateParams } from './candidate_options';
 import { NativeIndex } from './native_index';
 
@@ -111,32 +111,18 @@ export function documentsArgs(tokens: unknown, offsets: unknown, dim: number): {
   return { docs: t, offsets: o, count: o.length - 1 };
 }
 
-/** The options argument of addAsync / upsertAsync. */
-export function addOptions(options: unknown): { onProgress?: (done: number, total: number) => void } {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options))
-    throw invalidParameter('options', 'an object { onProgress }', options);
-  const cb = (options as { onProgress?: unknown }).onProgress;
-  if (cb !== undefined && typeof cb !== 'function') throw invalidParameter('onProgress', 'a function', cb);
-  return { onProgress: cb as ((done: number, total: number) => void) | undefined };
+/** load / loadAsync: the path, and { mmap, device }. */
+export function loadArgs(path: unknown, options: unknown): { device: SearchDevice; mmap: boolean } {
+  if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a non-empty string', path);
+  if (typeof options !== 'object' || options === null) throw invalidParameter('options', 'an object { mmap }', options);
+  const o = options as LoadOptions;
+  return { device: o.device === undefined ? 'cpu' : checkDevice(o.device, 'options.device'), mmap: o.mmap === true };
 }
 
-/**
- * Wraps onProgress so the caller sees non-decreasing counts and exactly one final
- * (total, total) before the promise settles successfully; a throwing callback is ignored.
- */
-export function progressCounter(cb: ((done: number, total: number) => void) | undefined, total: number) {
-  let last = -1;
-  let closed = false;
-  const emit = (done: number) => {
-    if (closed || done <= last) return;
-    last = done;
-    try { cb!(done, total); } catch { /* a throwing callback must not break the add */ }
-  };
-  return {
-    native: cb ? (done: number) => { if (done < total) emit(done); } : undefined,
-    finish() { if (cb) emit(total); closed = true; },
-  };
+/** The options argument of addAsync / upsertAsync. */
+export function addOptions(options: unknown): { onProgress?: (done: number, total: number) => void } {
+  const o = checkOptions(options, 'options', 'onProgress');
+  return { onProgress: checkFunction<(done: number, total: number) => void>(o.onProgress, 'onProgress') };
 }
 
 export function addDocuments(h: NativeIndex, dim: number, ids: unknown, tokens: unknown, offsets: unknown, upsert: boolean): void {

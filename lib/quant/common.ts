@@ -1,6 +1,7 @@
 /** Argument checks and option handling shared by the quantizer facades. */
 import { MaxsimError, invalidParameter } from '../errors';
-import { checkDim } from '../validate';
+import { checkDim, checkFunction, checkOptions, checkPath } from '../validate';
+import { progressGate as gate } from '../progress';
 
 export type Metric = 'ip' | 'l2';
 /** Progress of a training run: fraction in [0, 1] and the stage ('kmeans', 'opq', 'done'). */
@@ -24,17 +25,6 @@ export function checkBytes(v: unknown, name: string): Uint8Array {
   return v;
 }
 
-export function checkPath(p: unknown): string {
-  if (typeof p !== 'string' || p.length === 0) throw invalidParameter('path', 'a non-empty string', p);
-  return p;
-}
-
-export function checkOptions(o: unknown, name = 'options'): Record<string, unknown> {
-  if (o === undefined) return {};
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalidParameter(name, 'an object', o);
-  return o as Record<string, unknown>;
-}
-
 export function optInt(o: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const v = o[key];
   if (v === undefined) return undefined;
@@ -51,28 +41,12 @@ export function optBool(o: Record<string, unknown>, key: string): boolean | unde
 }
 
 export function checkProgress(cb: unknown): ProgressCallback | undefined {
-  if (cb === undefined) return undefined;
-  if (typeof cb !== 'function') throw invalidParameter('onProgress', 'a function', cb);
-  return cb as ProgressCallback;
+  return checkFunction<ProgressCallback>(cb, 'onProgress');
 }
 
-/**
- * Wraps a progress callback so the caller sees non-decreasing fractions and exactly one final
- * (1, 'done') before the promise resolves; native updates arriving later are dropped.
- */
+/** A training run's progress: fractions, ending with exactly one (1, 'done'). */
 export function progressGate(cb: ProgressCallback | undefined): { native?: ProgressCallback; finish(): void } {
-  if (!cb) return { finish() {} };
-  let last = -1;
-  let closed = false;
-  const emit = (f: number, stage: string) => {
-    if (closed || f < last) return;
-    last = f;
-    try { cb(f, stage); } catch { /* a throwing callback must not break training */ }
-  };
-  return {
-    native: (f, s) => { if (f < 1) emit(f, s); },
-    finish() { emit(1, 'done'); closed = true; },
-  };
+  return gate(cb, 1, 'done');
 }
 
-export { checkDim };
+export { checkDim, checkOptions, checkPath };

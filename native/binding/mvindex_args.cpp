@@ -121,6 +121,15 @@ BatchQueryArg batchQueryArg(const Napi::CallbackInfo& info, size_t i, uint32_t d
 }
 
 
+// o[key] into *out when present; anything but an object there is refused.
+static bool subObject(Napi::Env env, Napi::Object o, const char* key, Napi::Object* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return false;
+  if (!v.IsObject()) throwInvalid(env, std::string(key) + " must be an object");
+  *out = v.As<Napi::Object>();
+  return true;
+}
+
 // A non-negative integer option of `o` (absent: keep *out).
 static void uintOption(Napi::Env env, Napi::Object o, const char* key, const std::string& what, uint32_t* out) {
   Napi::Value v = o.Get(key);
@@ -139,10 +148,8 @@ void candidateOptionsArg(Napi::Env env, Napi::Object o, mvindex::CandidateOption
   else if (k == "muvera") c.kind = mvindex::CandidateKind::Muvera;
   else if (k == "plaid") c.kind = mvindex::CandidateKind::Plaid;
   else throwInvalid(env, "candidates must be 'exact', 'muvera' or 'plaid'");
-  Napi::Value mv = o.Get("muvera");
-  if (!mv.IsUndefined()) {
-    if (!mv.IsObject()) throwInvalid(env, "muvera must be an object");
-    Napi::Object m = mv.As<Napi::Object>();
+  Napi::Object m;
+  if (subObject(env, o, "muvera", &m)) {
     uintOption(env, m, "repetitions", "muvera", &c.repetitions);
     uintOption(env, m, "simhashBits", "muvera", &c.simhashBits);
     uintOption(env, m, "projectionDim", "muvera", &c.projectionDim);
@@ -163,10 +170,8 @@ void candidateOptionsArg(Napi::Env env, Napi::Object o, mvindex::CandidateOption
       else throwInvalid(env, "muvera.storage must be 'f32', 'f16', 'int8' or 'pq'");
     }
   }
-  Napi::Value pv = o.Get("plaid");
-  if (!pv.IsUndefined()) {
-    if (!pv.IsObject()) throwInvalid(env, "plaid must be an object");
-    Napi::Object p = pv.As<Napi::Object>();
+  Napi::Object p;
+  if (subObject(env, o, "plaid", &p)) {
     uintOption(env, p, "centroids", "plaid", &c.centroids);
     Napi::Value d = p.Get("retrainDrift");
     if (!d.IsUndefined()) {
@@ -219,7 +224,8 @@ mvindex::SearchParams searchParamsArg(const Napi::CallbackInfo& info, size_t i) 
   return sp;
 }
 
-DocumentBatch documentsArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim) {
+DocumentBatch documentsArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim,
+                           std::vector<Napi::Reference<Napi::Value>>* pins) {
   Napi::Env env = info.Env();
   DocumentBatch docs;
   if (info.Length() > i && info[i].IsArray()) {
@@ -233,6 +239,7 @@ DocumentBatch documentsArg(const Napi::CallbackInfo& info, size_t i, uint32_t di
         throwError(env, codes::kDimensionMismatch, "documents[" + std::to_string(d) + "] length " +
                                                        std::to_string(a.ElementLength()) + " is not a multiple of dim " + std::to_string(dim));
       if (a.ElementLength() / dim > 0xffffffffu) throwInvalid(env, "a document has too many tokens");
+      if (pins) pins->push_back(Napi::Persistent(v));
       docs.rows.push_back(a.Data());
       docs.counts.push_back(static_cast<uint32_t>(a.ElementLength() / dim));
     }

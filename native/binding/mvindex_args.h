@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../mvindex/multi_vector_index.h"
 #include "napi_util.h"
@@ -37,8 +38,11 @@ struct BatchQueryArg {
 BatchQueryArg batchQueryArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim);
 
 // Documents at argument i: an Array of Float32Array, or a flat Float32Array with Uint32Array
-// offsets at i + 1. The batch points into the JS buffers (no copy).
-mvindex::DocumentBatch documentsArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim);
+// offsets at i + 1. The batch points into the JS buffers (no copy). With `pins`, each
+// per-document array read is referenced there, so work that outlives this call (an async add)
+// keeps exactly the arrays it points into alive, whatever the caller does to the outer array.
+mvindex::DocumentBatch documentsArg(const Napi::CallbackInfo& info, size_t i, uint32_t dim,
+                                    std::vector<Napi::Reference<Napi::Value>>* pins = nullptr);
 
 // candidates: 'exact' | 'muvera' | 'plaid', with optional muvera: {...} / plaid: {...} settings.
 void candidateOptionsArg(Napi::Env env, Napi::Object o, mvindex::CandidateOptions& c);

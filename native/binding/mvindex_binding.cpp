@@ -174,14 +174,18 @@ Napi::Value AddAsync(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
     auto ix = self(info);
     auto ids = std::make_shared<IdList>(idsArg(info, 0, "ids"));
-    auto docs = std::make_shared<DocumentBatch>(documentsArg(info, 1, ix->options().dim));
+    // The worker keeps the arguments alive, but with an array of documents it reads each
+    // element's memory: the elements themselves are pinned, so a caller who empties the array
+    // while the add runs cannot free them. Released on the main thread with the result callback.
+    auto pinned = std::make_shared<std::vector<Napi::Reference<Napi::Value>>>();
+    auto docs = std::make_shared<DocumentBatch>(documentsArg(info, 1, ix->options().dim, pinned.get()));
     const bool upsert = info.Length() > 3 && info[3].ToBoolean().Value();
     Napi::Value cb = info.Length() > 4 ? info[4] : info.Env().Undefined();
     if (!cb.IsUndefined() && !cb.IsFunction()) throwInvalid(info.Env(), "onProgress must be a function");
     auto* w = new ProgressPromiseWorker(
         info.Env(), info, cb, docs->counts.size(),
         [ix, ids, docs, upsert](const ProgressPromiseWorker::Report& report) { ix->add(*ids, *docs, upsert, report); },
-        [](Napi::Env env) -> Napi::Value { return env.Undefined(); }, reportLater(info));
+        [pinned](Napi::Env env) -> Napi::Value { return env.Undefined(); }, reportLater(info));
     Napi::Promise p = w->promise();
     w->Queue();
     return p;
